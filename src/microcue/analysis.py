@@ -1,0 +1,51 @@
+"""The result of analysing one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from microcue.faces.participants import Participant
+
+
+@dataclass
+class CallAnalysis:
+    """What ``microcue.analyze`` returns.
+
+    Attributes:
+        source: path of the recording (or image folder).
+        participants: the people found, with names and roles.
+        summary: the content of summary.json (source facts, per-participant summaries, timing, warnings).
+        signals_path: the Parquet file holding the signal rows (schema: docs/signals.md).
+        out_dir: where the outputs were written (a temporary folder when none was asked for).
+    """
+
+    source: Path
+    participants: list[Participant]
+    summary: dict
+    signals_path: Path
+    out_dir: Path
+    warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def signals(self):
+        """Signal rows as a pandas DataFrame: one row per (time_s, participant), sorted by time."""
+        import pandas as pd
+
+        if not self.signals_path.exists():
+            from microcue.signals.schema import empty_frame
+
+            return empty_frame()
+        return pd.read_parquet(self.signals_path)
+
+    @property
+    def no_faces(self) -> bool:
+        return not self.participants
+
+    def participant(self, key: str) -> Participant:
+        """A participant by id (P1), name or role."""
+        for p in self.participants:
+            if key in (p.id, p.name, p.role):
+                return p
+        raise KeyError(f"no participant {key!r}; have {[p.id for p in self.participants]}")

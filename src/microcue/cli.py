@@ -1,0 +1,139 @@
+"""The `microcue` command: a thin layer over the public API.
+
+User errors (MicrocueError) print one line to stderr and exit 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from microcue.errors import MicrocueError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Read the faces in a sales call: action units, emotions and cues, offline.")
+eval_app = typer.Typer(no_args_is_help=True, help="Measure accuracy against labelled data.")
+app.add_typer(eval_app, name="eval")
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"microcue: error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def analyze(
+    video: Annotated[Path, typer.Argument(help="Call recording (mp4, mov, mkv, webm, avi, wmv) or a folder of images.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("microcue-out"),
+    role: Annotated[Optional[list[str]], typer.Option(
+        "--role", help="WHERE=ROLE[:NAME], e.g. left=seller:Dana (repeatable). WHERE: a position or a track id.")] = None,
+    roles_file: Annotated[Optional[Path], typer.Option(
+        "--roles-file", help="Sidecar file with one WHERE=ROLE[:NAME] per line.")] = None,
+    fps: Annotated[Optional[float], typer.Option(help="Frame rate of an image folder whose names carry no times.")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Also write signals.csv.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Analyse a call: every face tracked, with action units, emotions, gaze and engagement over time."""
+    from microcue.faces.participants import RoleSpec, read_roles_file
+    from microcue.pipeline import analyze as run
+    from microcue.video import open_source
+
+    try:
+        specs = [RoleSpec.parse(r) for r in role or []]
+        if roles_file is not None:
+            specs = read_roles_file(roles_file) + specs
+        total = _expected_frames(open_source(video, fps=fps))
+        with _progress(total, quiet) as advance:
+            result = run(video, roles=specs, fps=fps, out_dir=out, csv=csv, progress=advance)
+    except MicrocueError as exc:
+        _fail(str(exc))
+        return
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+        return
+    s = result.summary
+    if result.no_faces:
+        typer.echo(f"No faces found in {video} ({s['frames']} frames read). Nothing to analyse; "
+                   f"summary written to {out / 'summary.json'}.")
+        return
+    typer.echo(f"Analysed {s['frames']} frames of {video} at {s['frames_per_s']} frames/s.")
+    for p in s["participants"]:
+        typer.echo(f"  {p['id']} {p['name']} ({p['role']}): seen in {p['share_of_frames']:.0%} of frames, "
+                   f"mostly {p['dominant_emotion']}, engagement {p['mean_engagement']:.2f}")
+    typer.echo(f"Results in {out}/: signals.parquet, participants.json, summary.json"
+               + (", signals.csv" if csv else ""))
+
+
+def _expected_frames(source) -> int | None:
+    info = getattr(source, "info", None)
+    if info is None:
+        return len(getattr(source, "files", [])) or None
+    return info.frame_count or (int(info.duration_s * info.average_fps) if info.duration_s and info.average_fps else None)
+
+
+class _progress:
+    """A Rich progress bar with frames/s and time left; a no-op when quiet or not a terminal."""
+
+    def __init__(self, total: int | None, quiet: bool) -> None:
+        self.total = total
+        self.enabled = not quiet and sys.stderr.isatty()
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda n, t: None
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn)
+
+        self._p = Progress(TextColumn("analysing"), BarColumn(), MofNCompleteColumn(),
+                           TextColumn("{task.fields[fps]:.1f} frames/s"), TextColumn("video {task.fields[t]:.1f} s"),
+                           TimeRemainingColumn(), transient=False)
+        self._p.start()
+        task = self._p.add_task("analyse", total=self.total, fps=0.0, t=0.0)
+        import time
+
+        t0 = time.perf_counter()
+
+        def advance(n: int, pts: float) -> None:
+            if n % 5 == 0:
+                el = time.perf_counter() - t0
+                self._p.update(task, completed=n, fps=n / el if el > 0 else 0.0, t=pts)
+
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self._p.stop()
+
+
+@eval_app.command("images")
+def eval_images(
+    labels: Annotated[Path, typer.Argument(help="labels.csv with columns path,label.")],
+    root: Annotated[Optional[Path], typer.Option(help="Folder the paths are relative to (default: the csv's folder).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Run the emotion model on a labelled image set and print accuracy and the confusion matrix."""
+    import json
+
+    from microcue.evaluation.images import evaluate_images, format_report
+
+    try:
+        result = evaluate_images(labels, root=root)
+    except MicrocueError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(json.dumps(result) if as_json else format_report(result))
+
+
+def main() -> None:
+    """Entry point: run the Typer app, turning stray user errors into one line."""
+    try:
+        app()
+    except MicrocueError as exc:  # pragma: no cover - the commands catch their own
+        typer.echo(f"microcue: error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

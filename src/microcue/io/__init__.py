@@ -1,0 +1,1 @@
+"""Writing results: Parquet signal rows streamed in row groups, JSON files."""
