@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import media  # noqa: E402  (tests/media.py)
+import media
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CLIP = REPO / "src" / "microcue" / "data" / "sample" / "woman_emotions_pexels.mp4"

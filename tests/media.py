@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 import shutil
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import av
 import cv2
@@ -30,19 +30,19 @@ import numpy as np
 __all__ = [
     "ASTRONAUT_FACE_BOX",
     "EXPRESSION_KINDS",
-    "astronaut_image",
     "astronaut_face",
     "astronaut_frame",
+    "astronaut_image",
     "astronaut_video",
-    "rotated_video",
-    "grid_tiles",
-    "gallery_video",
-    "truncated_copy",
-    "not_a_video",
-    "empty_file",
     "audio_only",
-    "no_face_video",
+    "empty_file",
+    "gallery_video",
+    "grid_tiles",
     "image_folder",
+    "no_face_video",
+    "not_a_video",
+    "rotated_video",
+    "truncated_copy",
     "write_video",
 ]
 
@@ -112,7 +112,9 @@ def _warp_expression(img: np.ndarray, kind: str, strength: float) -> np.ndarray:
     h, w = img.shape[:2]
     xx, yy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     # backward map: output pixel p samples the source at p - d, so content moves by +d
-    return cv2.remap(img, xx - strength * dx, yy - strength * dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return cv2.remap(
+        img, xx - strength * dx, yy - strength * dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+    )
 
 
 def _envelope(t: float, onset: float, offset: float) -> float:
@@ -168,14 +170,16 @@ def astronaut_frame(
         kind, onset, offset, strength = exp
         img = _warp_expression(img, kind, strength * _envelope(t, onset, offset))
     w, h = size
-    fx0, fy0, fx1, fy1 = ASTRONAUT_FACE_BOX
+    _fx0, fy0, _fx1, fy1 = ASTRONAUT_FACE_BOX
     scale = face_fraction * h / (fy1 - fy0)
     angle = 0.0
     shift = np.zeros(2)
     if motion:
         angle = 3.0 * math.sin(2 * math.pi * 0.23 * t)
         scale *= 1.0 + 0.03 * math.sin(2 * math.pi * 0.17 * t + 1.0)
-        shift = np.array([0.03 * w * math.sin(2 * math.pi * 0.4 * t), 0.02 * h * math.sin(2 * math.pi * 0.31 * t)])
+        shift = np.array(
+            [0.03 * w * math.sin(2 * math.pi * 0.4 * t), 0.02 * h * math.sin(2 * math.pi * 0.31 * t)]
+        )
     m = cv2.getRotationMatrix2D(_FACE_CENTRE, angle, scale)
     m[:, 2] += np.array([w / 2, h / 2]) - np.array(_FACE_CENTRE) + shift
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
@@ -239,7 +243,7 @@ def write_video(
 
 
 def _cfr_ticks(seconds: float, fps: int) -> list[int]:
-    return list(range(max(1, int(round(seconds * fps)))))
+    return list(range(max(1, round(seconds * fps))))
 
 
 def _vfr_ms(seconds: float, fps: int, seed: int = 0) -> list[int]:
@@ -252,7 +256,7 @@ def _vfr_ms(seconds: float, fps: int, seed: int = 0) -> list[int]:
         gap = nominal * rng.choice([0.4, 0.7, 1.0, 1.0, 1.3, 2.5])
         if len(times) == 10:
             gap = 300  # a dropped-frames hole
-        t += max(1, int(round(gap)))
+        t += max(1, round(gap))
     return times
 
 
@@ -287,14 +291,17 @@ def astronaut_video(
             ticks, tb = [m * 90 for m in ms], Fraction(1, 90000)
     else:
         ticks, tb = _cfr_ticks(seconds, fps), Fraction(1, fps)
-    frames = (
-        astronaut_frame(float(k * tb), size=size, expression=expression, motion=motion) for k in ticks
-    )
+    frames = (astronaut_frame(float(k * tb), size=size, expression=expression, motion=motion) for k in ticks)
     return write_video(path, frames, ticks, time_base=tb, rate=fps, codec=codec, faststart=faststart)
 
 
 def rotated_video(
-    path: str | Path, rotation: float = 90, *, seconds: float = 1.0, fps: int = 25, size: tuple[int, int] = (320, 240)
+    path: str | Path,
+    rotation: float = 90,
+    *,
+    seconds: float = 1.0,
+    fps: int = 25,
+    size: tuple[int, int] = (320, 240),
 ) -> list[float]:
     """Write an astronaut video whose stream carries a display-matrix rotation; return the pts (s).
 
@@ -307,7 +314,7 @@ def rotated_video(
     """
     w, h = _even(size[0]), _even(size[1])
     ticks = _cfr_ticks(seconds, fps)
-    k = int(round(rotation / 90.0)) % 4
+    k = round(rotation / 90.0) % 4
     disp = (h, w) if k % 2 else (w, h)
     frames = (np.ascontiguousarray(np.rot90(astronaut_frame(i / fps, size=disp), k=-k)) for i in ticks)
     return write_video(path, frames, ticks, time_base=Fraction(1, fps), rate=fps, rotation=rotation)
@@ -338,7 +345,7 @@ def _fit(img: np.ndarray, tw: int, th: int) -> np.ndarray:
     """Resize ``img`` to cover (tw, th) keeping aspect, then centre-crop."""
     h, w = img.shape[:2]
     s = max(tw / w, th / h)
-    nw, nh = max(tw, int(math.ceil(w * s))), max(th, int(math.ceil(h * s)))
+    nw, nh = max(tw, math.ceil(w * s)), max(th, math.ceil(h * s))
     r = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
     x0, y0 = (nw - tw) // 2, (nh - th) // 2
     return r[y0 : y0 + th, x0 : x0 + tw]
@@ -385,7 +392,9 @@ def gallery_video(
                     canvas[y0:y1, x0:x1] = 70
                     cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
                     cv2.circle(canvas, (cx, cy), max(6, (y1 - y0) // 5), (110, 90, 160), -1)
-                    cv2.putText(canvas, chr(65 + n), (cx - 8, cy + 8), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (255,) * 3, 2)
+                    cv2.putText(
+                        canvas, chr(65 + n), (cx - 8, cy + 8), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (255,) * 3, 2
+                    )
                 else:
                     canvas[y0:y1, x0:x1] = f[i % len(f)]
             yield canvas
@@ -446,7 +455,12 @@ def audio_only(path: str | Path, seconds: float = 1.0, *, rate: int = 16000, fre
 
 
 def no_face_video(
-    path: str | Path, *, seconds: float = 1.0, fps: int = 25, size: tuple[int, int] = (320, 240), seed: int = 0
+    path: str | Path,
+    *,
+    seconds: float = 1.0,
+    fps: int = 25,
+    size: tuple[int, int] = (320, 240),
+    seed: int = 0,
 ) -> list[float]:
     """Write a valid video of moving colour gradients, blobs and noise -- no face anywhere; return the pts (s)."""
     w, h = _even(size[0]), _even(size[1])

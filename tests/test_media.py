@@ -6,10 +6,9 @@ import hashlib
 from pathlib import Path
 
 import av
+import media
 import numpy as np
 import pytest
-
-import media
 
 
 def _decode(path: Path) -> tuple[list[float], list[np.ndarray], list[int]]:
@@ -22,7 +21,9 @@ def _decode(path: Path) -> tuple[list[float], list[np.ndarray], list[int]]:
     return pts, imgs, rot
 
 
-@pytest.mark.parametrize("fixture", ["astronaut_mp4", "astronaut_mpeg4", "astronaut_frown", "astronaut_faststart"])
+@pytest.mark.parametrize(
+    "fixture", ["astronaut_mp4", "astronaut_mpeg4", "astronaut_frown", "astronaut_faststart"]
+)
 def test_cfr_videos_decode_with_exact_pts(request, fixture):
     m = request.getfixturevalue(fixture)
     pts, imgs, _ = _decode(m.path)
@@ -83,7 +84,7 @@ def test_bad_expression_kind_is_rejected():
 
 
 def test_rotated_video_carries_display_matrix(rotated_mp4):
-    pts, imgs, rot = _decode(rotated_mp4.path)
+    _pts, imgs, rot = _decode(rotated_mp4.path)
     assert set(rot) == {90}
     assert imgs[0].shape == (240, 320, 3)  # coded size
     upright = np.rot90(imgs[0], k=1)
@@ -116,9 +117,8 @@ def test_no_face_video_decodes(no_face_mp4):
 def test_truncated_copy_is_truncated(truncated_mp4, astronaut_mp4):
     full = astronaut_mp4.path.stat().st_size
     assert 0 < truncated_mp4.stat().st_size <= full // 2 + 1
-    with pytest.raises((av.error.InvalidDataError, av.error.FFmpegError)):
-        with av.open(str(truncated_mp4)) as c:
-            list(c.decode(video=0))
+    with pytest.raises(av.error.FFmpegError), av.open(str(truncated_mp4)) as c:
+        list(c.decode(video=0))
 
 
 def test_truncated_faststart_opens_but_ends_early(truncated_faststart_mp4, astronaut_faststart):
