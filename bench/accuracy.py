@@ -1,0 +1,230 @@
+"""Emotion accuracy on the Taiwanese set (leave-performer-out) and JAFFE (held out entirely).
+
+    .venv/bin/python bench/accuracy.py                 # uses cached landmarker outputs in bench/out/
+    .venv/bin/python bench/accuracy.py --refresh       # re-run the landmarker on the images first
+    .venv/bin/python bench/accuracy.py --write-calibration   # regenerate src/microcue/models/emotion_calibration.json
+
+Landmarker outputs (blendshapes, landmarks, transform) are cached in bench/out/raw_<set>.npz so AU formulas can
+change without re-running MediaPipe. Results go to stdout and bench/out/accuracy.json.
+
+Three classifiers are scored:
+  shipped  the shipped calibration (hand-set FACS prototype weights) with the shipped population neutral;
+  lopo-lr  multinomial logistic regression over the same features, fitted on the other 28 performers for each
+           held-out performer (a research comparison: NOT shipped, see docs/model-card-emotion.md);
+  lr->jaffe the logistic regression fitted on all Taiwanese performers, applied to JAFFE.
+The Taiwanese population neutral used for "shipped" is the median raw AU of the 78 neutral images; for the
+leave-performer-out scores the neutral is recomputed without the held-out performer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from microcue.evaluation.images import ImageLandmarker, load_rgb, prepare_image, read_labels, score_predictions
+from microcue.signals.aus import AU_NAMES, compute_aus_batch
+from microcue.signals.baseline import relative_to_neutral
+from microcue.signals.emotions import EMOTIONS, FEATURES, EmotionModel, features
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+DATA = HERE.parents[1] / "shared" / "data"
+SETS = {
+    "taiwanese": DATA / "lai-wei-cheng__b12207073" / "labels.csv",
+    "jaffe": DATA / "muxspace__facial_expressions" / "labels.csv",
+}
+CAL_PATH = HERE.parent / "src" / "microcue" / "models" / "emotion_calibration.json"
+CLASSES7 = ("neutral", "anger", "disgust", "fear", "happiness", "sadness", "surprise")
+
+# Hand-set FACS/EMFACS prototype weights (see docs/model-card-emotion.md). Inputs are AU deltas over the
+# neutral (0..1). Neutral is the reference class (bias 0, no weights).
+HAND_WEIGHTS: dict[str, dict[str, float]] = {
+    "happiness": {"au12": 7.0, "au06": 2.0, "au25": 0.5, "au04": -2.0, "au15": -3.0},
+    "sadness": {"au01": 1.0, "au04": 2.0, "au07": 2.0, "au15": 5.0, "au17": 2.0, "au45": 3.0, "au12": -4.0,
+                "au23": -2.0, "au25": -1.0, "au05": -2.0},
+    "surprise": {"au01": 3.0, "au02": 3.0, "au05": 4.0, "au26": 3.0, "au25": 2.0, "au04": -3.0, "au07": -2.0},
+    "fear": {"au01": 2.0, "au02": 1.0, "au04": 2.0, "au05": 3.0, "au07": 1.0, "au20": 4.0, "au25": 2.0,
+             "au26": 1.0, "au12": -4.0},
+    "anger": {"au04": 3.0, "au05": 2.0, "au23": 4.0, "au24": 2.0, "au12": -4.0, "au01": -2.0, "au15": -2.0,
+              "au45": -3.0, "au25": -1.0},
+    "disgust": {"au09": 4.0, "au10": 4.0, "au06": 2.0, "au07": 2.0, "au04": 2.0, "au15": 1.5, "au17": 1.5,
+                "au12": -6.0},
+    "contempt": {"asym12": 10.0, "asym14": 8.0, "au12": -2.0},
+}
+HAND_BIAS = {"neutral": 0.0, "happiness": -1.0, "sadness": -1.5, "surprise": -1.5, "fear": -2.0, "anger": -1.5,
+             "disgust": -1.8, "contempt": -2.0}
+
+
+def hand_model() -> EmotionModel:
+    return EmotionModel.from_dict({"weights": HAND_WEIGHTS, "bias": HAND_BIAS})
+
+
+def cache_raw(name: str, *, refresh: bool = False) -> dict[str, np.ndarray]:
+    """Landmarker outputs of every image of a set (cached)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"raw_{name}.npz"
+    if path.exists() and not refresh:
+        return dict(np.load(path))
+    rows = read_labels(SETS[name])
+    n = len(rows)
+    bs, lms, tf = np.full((n, 52), np.nan), np.full((n, 478, 3), np.nan), np.full((n, 4, 4), np.nan)
+    size, found = np.zeros((n, 2)), np.zeros(n, bool)
+    t0 = time.time()
+    with ImageLandmarker() as lm:
+        for i, (p, _) in enumerate(rows):
+            f = lm.detect(prepare_image(load_rgb(p)))
+            if f is not None:
+                bs[i], lms[i], tf[i], size[i], found[i] = f.blendshapes, f.landmarks, f.transform, f.frame_size, 1
+    print(f"{name}: landmarker on {n} images in {time.time() - t0:.1f} s", file=sys.stderr)
+    data = dict(bs=bs, lms=lms, tf=tf, size=size, found=found, paths=np.array([str(p) for p, _ in rows]),
+                labels=np.array([lab for _, lab in rows]))
+    np.savez_compressed(path, **data)
+    return data
+
+
+def raw_aus(d: dict[str, np.ndarray]) -> np.ndarray:
+    """``(N, n_aus)`` raw AUs, NaN rows where no face was found."""
+    a = np.full((len(d["labels"]), len(AU_NAMES)), np.nan)
+    for i in np.flatnonzero(d["found"]):
+        a[i] = compute_aus_batch(d["bs"][i:i + 1], d["lms"][i:i + 1], d["tf"][i:i + 1],
+                                 frame_size=tuple(int(v) for v in d["size"][i]))[0]
+    return a
+
+
+def performer_of(path: str) -> str:
+    """Taiwanese file names are <PP><T><V><e><NN>.jpg: PP (first two characters) is the performer."""
+    return Path(path).name[:2]
+
+
+def predict(model: EmotionModel, aus: np.ndarray, neutral: np.ndarray, classes: tuple[str, ...] = EMOTIONS
+            ) -> list[str]:
+    out = []
+    idx = [EMOTIONS.index(c) for c in classes]
+    for a in aus:
+        if np.isnan(a).any():
+            out.append("no_face")
+        else:
+            p = model.probs(relative_to_neutral(a, neutral))
+            out.append(classes[int(np.argmax(p[idx]))])
+    return out
+
+
+def fit_lr(x: np.ndarray, y: np.ndarray, *, l2: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression (L-BFGS, L2 on the weights, class-balanced) -> (W (K, F), b (K,))."""
+    from scipy.optimize import minimize
+
+    k, f = len(CLASSES7), x.shape[1]
+    onehot = np.eye(k)[y]
+    cw = len(y) / (k * np.bincount(y, minlength=k).clip(1))
+    sw = cw[y]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[:k * f].reshape(k, f), theta[k * f:]
+        z = x @ w.T + b
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        nll = -(sw * np.log(np.clip((p * onehot).sum(1), 1e-12, None))).sum() / sw.sum()
+        g = (p - onehot) * sw[:, None] / sw.sum()
+        gw = g.T @ x + 2 * l2 * w
+        return nll + l2 * (w ** 2).sum(), np.concatenate([gw.ravel(), g.sum(0)])
+
+    res = minimize(loss, np.zeros(k * f + k), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
+    return res.x[:k * f].reshape(k, f), res.x[k * f:]
+
+
+def lr_model(w7: np.ndarray, b7: np.ndarray) -> EmotionModel:
+    """Embed a 7-class LR into the 8-emotion model; contempt keeps its hand-set asymmetry rule."""
+    hand = hand_model()
+    w, b = hand.weights_.copy(), hand.bias_.copy()
+    ref = CLASSES7.index("neutral")
+    for i, c in enumerate(CLASSES7):
+        w[EMOTIONS.index(c)] = w7[i] - w7[ref]
+        b[EMOTIONS.index(c)] = b7[i] - b7[ref]
+    return EmotionModel(w, b)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--refresh", action="store_true", help="re-run the landmarker instead of using the cache")
+    ap.add_argument("--write-calibration", action="store_true", help="regenerate the shipped calibration JSON")
+    args = ap.parse_args(argv)
+    if not all(p.exists() for p in SETS.values()):
+        print(f"data not found under {DATA}", file=sys.stderr)
+        return 1
+    tw, jf = cache_raw("taiwanese", refresh=args.refresh), cache_raw("jaffe", refresh=args.refresh)
+    a_tw, a_jf = raw_aus(tw), raw_aus(jf)
+    y_tw, y_jf = list(tw["labels"]), list(jf["labels"])
+    perf = np.array([performer_of(p) for p in tw["paths"]])
+    is_neutral = np.array([lab == "neutral" for lab in y_tw]) & ~np.isnan(a_tw).any(1)
+    pop_neutral = np.median(a_tw[is_neutral], axis=0)
+
+    if args.write_calibration:
+        cal = {
+            "format": "microcue.emotion_calibration/1",
+            "description": "Population neutral (raw AUs of an average relaxed face) and a linear softmax over "
+                           "AU-delta features whose weights are hand-set FACS/EMFACS prototypes (not fitted).",
+            "features": list(FEATURES),
+            "emotions": list(EMOTIONS),
+            "population_neutral": {n: round(float(v), 4) for n, v in zip(AU_NAMES, pop_neutral)},
+            "provenance": {
+                "population_neutral": f"median raw AU over the {int(is_neutral.sum())} posed-neutral frontal "
+                                      "images of the NTU Taiwanese facial expression database (29 performers; "
+                                      "research-only data, not redistributed); computed by bench/accuracy.py",
+                "weights": "hand-set from FACS/EMFACS prototypes (Ekman, Friesen & Hager 2002; Friesen & Ekman "
+                           "1983), adjusted by hand while looking at Taiwanese scores (counts as tuning); "
+                           "no parameter fitted by an optimiser",
+                "generated_by": "bench/accuracy.py --write-calibration",
+            },
+            **hand_model().to_dict(),
+        }
+        CAL_PATH.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {CAL_PATH}", file=sys.stderr)
+
+    results: dict[str, dict] = {}
+    hand = hand_model()
+    # shipped model, leave-performer-out neutral (the neutral itself never sees the held-out performer)
+    pred_tw = [""] * len(y_tw)
+    x_tw = np.zeros((len(y_tw), len(FEATURES)))
+    for pp in np.unique(perf):
+        test = perf == pp
+        neu = np.median(a_tw[is_neutral & ~test], axis=0)
+        for i in np.flatnonzero(test):
+            pred_tw[i] = predict(hand, a_tw[i:i + 1], neu)[0]
+            x_tw[i] = features(relative_to_neutral(np.nan_to_num(a_tw[i]), neu))
+    results["taiwanese/shipped(lopo-neutral)"] = score_predictions(y_tw, pred_tw, labels=CLASSES7)
+    results["jaffe/shipped"] = score_predictions(y_jf, predict(hand, a_jf, pop_neutral), labels=CLASSES7)
+
+    # logistic regression, leave-performer-out (research comparison, not shipped)
+    y_idx = np.array([CLASSES7.index(c) for c in y_tw])
+    pred_lr = [""] * len(y_tw)
+    for pp in np.unique(perf):
+        test = perf == pp
+        w7, b7 = fit_lr(x_tw[~test], y_idx[~test])
+        m = lr_model(w7, b7)
+        neu = np.median(a_tw[is_neutral & ~test], axis=0)
+        p = predict(m, a_tw[test], neu, CLASSES7)
+        for i, v in zip(np.flatnonzero(test), p):
+            pred_lr[i] = v
+    results["taiwanese/lr(lopo)"] = score_predictions(y_tw, pred_lr, labels=CLASSES7)
+    w7, b7 = fit_lr(x_tw, y_idx)
+    lr_all = lr_model(w7, b7)
+    results["jaffe/lr(fit on all taiwanese)"] = score_predictions(y_jf, predict(lr_all, a_jf, pop_neutral, CLASSES7),
+                                                                 labels=CLASSES7)
+    (OUT / "lr_calibration_research_only.json").write_text(json.dumps(lr_all.to_dict(), indent=1))
+
+    from microcue.evaluation.images import format_report
+
+    for k, r in results.items():
+        print(f"\n=== {k}\n{format_report(r)}")
+    (OUT / "accuracy.json").write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

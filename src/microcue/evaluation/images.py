@@ -1,0 +1,253 @@
+"""Expression accuracy on labelled still images (labels.csv with ``path,label``).
+
+Each image is loaded with OpenCV, turned into RGB (grey images are replicated), padded by half its size on each
+side and upscaled so its short side is at least ``min_side`` pixels (48x48 thumbnails must still find a face), then
+run through the vendored MediaPipe Face Landmarker in IMAGE mode. The face's action units are computed, a
+*population* neutral (a constant shipped in ``models/emotion_calibration.json``; no image of the same person and no
+label is used) is subtracted, and :func:`microcue.signals.emotions.emotion_probs` classifies it.
+
+A face that is not found counts as a wrong prediction (predicted label ``"no_face"``) and is counted in
+``faces_not_found``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from microcue.errors import InputNotFoundError, InvalidInputError
+
+NO_FACE = "no_face"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFace:
+    """Landmarker output for one still image (the largest face).
+
+    Attributes:
+        blendshapes: ``(52,)`` MediaPipe blendshape scores.
+        landmarks: ``(478, 3)`` normalised to the *prepared* (padded, upscaled) image.
+        transform: ``(4, 4)`` facial transformation matrix.
+        frame_size: ``(w, h)`` of the prepared image in pixels.
+    """
+
+    blendshapes: np.ndarray
+    landmarks: np.ndarray
+    transform: np.ndarray
+    frame_size: tuple[int, int]
+
+
+def prepare_image(image: np.ndarray, *, pad_frac: float = 0.5, min_side: int = 384) -> np.ndarray:
+    """Make any image detector-friendly: RGB uint8, padded and upscaled.
+
+    Args:
+        image: ``(H, W)`` grey, ``(H, W, 1|3|4)`` in RGB(A) order, uint8.
+        pad_frac: border added on each side as a fraction of the image size (edge replicate). Face crops
+            that touch the border are found far more often once padded.
+        min_side: the padded image is upscaled (cubic) so its shorter side is at least this many pixels.
+
+    Returns:
+        ``(H', W', 3)`` uint8 RGB, contiguous.
+    """
+    import cv2
+
+    img = np.asarray(image)
+    if img.ndim == 2:
+        img = np.repeat(img[:, :, None], 3, axis=2)
+    elif img.ndim == 3 and img.shape[2] == 1:
+        img = np.repeat(img, 3, axis=2)
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = img[:, :, :3]
+    if img.ndim != 3 or img.shape[2] != 3 or img.shape[0] < 8 or img.shape[1] < 8:
+        raise InvalidInputError(f"image must be (H, W) or (H, W, 3) with H, W >= 8, got shape {img.shape}")
+    if img.dtype != np.uint8:
+        img = np.clip(img, 0, 255).astype(np.uint8)
+    h, w = img.shape[:2]
+    ph, pw = int(round(h * pad_frac)), int(round(w * pad_frac))
+    if ph or pw:
+        img = cv2.copyMakeBorder(img, ph, ph, pw, pw, cv2.BORDER_REPLICATE)
+    h, w = img.shape[:2]
+    scale = min_side / min(h, w)
+    if scale > 1.0:
+        img = cv2.resize(img, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_CUBIC)
+    return np.ascontiguousarray(img)
+
+
+def load_rgb(path: str | Path) -> np.ndarray:
+    """Read an image file as RGB uint8 (grey files become 3 identical channels)."""
+    import cv2
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputNotFoundError(f"image not found: {p}")
+    bgr = cv2.imread(str(p), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise InvalidInputError(f"cannot decode image {p}: not an image OpenCV can read")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+class ImageLandmarker:
+    """MediaPipe FaceLandmarker in IMAGE mode from the vendored, checksummed bundle. Use as a context manager."""
+
+    def __init__(self, *, min_detection_confidence: float = 0.3, min_presence_confidence: float = 0.3) -> None:
+        from mediapipe.tasks.python import BaseOptions
+        from mediapipe.tasks.python import vision
+
+        from microcue.faces.model import verified_model_bytes
+
+        options = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=verified_model_bytes()),
+            running_mode=vision.RunningMode.IMAGE,
+            num_faces=1,
+            min_face_detection_confidence=min_detection_confidence,
+            min_face_presence_confidence=min_presence_confidence,
+            output_face_blendshapes=True,
+            output_facial_transformation_matrixes=True,
+        )
+        self._lm = vision.FaceLandmarker.create_from_options(options)
+
+    def detect(self, rgb: np.ndarray) -> ImageFace | None:
+        """Landmarks, blendshapes and transform of the face in a prepared RGB image, or None."""
+        import mediapipe as mp
+
+        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        res = self._lm.detect(img)
+        if not res.face_landmarks or not res.face_blendshapes or not res.facial_transformation_matrixes:
+            return None
+        lms = np.array([(p.x, p.y, p.z) for p in res.face_landmarks[0]], dtype=np.float64)
+        bs = np.array([c.score for c in res.face_blendshapes[0]], dtype=np.float64)
+        tf = np.asarray(res.facial_transformation_matrixes[0], dtype=np.float64).reshape(4, 4)
+        h, w = rgb.shape[:2]
+        return ImageFace(bs, lms, tf, (int(w), int(h)))
+
+    def close(self) -> None:
+        self._lm.close()
+
+    def __enter__(self) -> "ImageLandmarker":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_labels(labels_csv: str | Path, *, root: str | Path | None = None) -> list[tuple[Path, str]]:
+    """``(absolute image path, label)`` rows of a ``path,label`` CSV; paths are relative to ``root``
+    (default: the CSV's folder)."""
+    csv_path = Path(labels_csv)
+    if not csv_path.is_file():
+        raise InputNotFoundError(f"labels file not found: {csv_path}")
+    base = Path(root) if root is not None else csv_path.parent
+    rows: list[tuple[Path, str]] = []
+    with csv_path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or not {"path", "label"} <= set(reader.fieldnames):
+            raise InvalidInputError(f"{csv_path} must have a header with columns path,label; got {reader.fieldnames}")
+        for row in reader:
+            rows.append((base / row["path"], row["label"].strip().lower()))
+    if not rows:
+        raise InvalidInputError(f"{csv_path} has no rows")
+    return rows
+
+
+def extract_features(paths: Iterable[Path]) -> list[np.ndarray | None]:
+    """AU vectors (``(len(AU_NAMES),)``, raw, not baseline-corrected) for each image, None when no face."""
+    from microcue.signals.aus import compute_aus
+
+    out: list[np.ndarray | None] = []
+    with ImageLandmarker() as lm:
+        for p in paths:
+            face = lm.detect(prepare_image(load_rgb(p)))
+            out.append(None if face is None else
+                       compute_aus(face.blendshapes, face.landmarks, face.transform, frame_size=face.frame_size))
+    return out
+
+
+def score_predictions(y_true: list[str], y_pred: list[str], *, labels: Iterable[str] | None = None) -> dict[str, Any]:
+    """Accuracy, per-class recall (over the true labels present), their mean, and a confusion table.
+
+    ``confusion[true][pred]`` counts; predictions outside ``labels`` (``no_face``, ``contempt`` on a set without
+    it) get their own column.
+    """
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true and y_pred differ in length: {len(y_true)} vs {len(y_pred)}")
+    true_labels = list(labels) if labels is not None else sorted(set(y_true))
+    pred_labels = true_labels + sorted(set(y_pred) - set(true_labels))
+    confusion = {t: {p: 0 for p in pred_labels} for t in true_labels}
+    for t, p in zip(y_true, y_pred):
+        if t in confusion:
+            confusion[t][p] += 1
+    recall = {}
+    for t in true_labels:
+        n_t = sum(confusion[t].values())
+        if n_t:
+            recall[t] = confusion[t][t] / n_t
+    n = len(y_true)
+    return {
+        "n": n,
+        "accuracy": float(np.mean([t == p for t, p in zip(y_true, y_pred)])) if n else float("nan"),
+        "mean_per_class_recall": float(np.mean(list(recall.values()))) if recall else float("nan"),
+        "per_class_recall": recall,
+        "labels": true_labels,
+        "confusion": confusion,
+        "faces_not_found": int(sum(p == NO_FACE for p in y_pred)),
+    }
+
+
+def classify_aus(aus_list: list[np.ndarray | None]) -> list[str]:
+    """Predicted label per AU vector after subtracting the shipped population neutral (no_face for None)."""
+    from microcue.signals.baseline import population_neutral, relative_to_neutral
+    from microcue.signals.emotions import EMOTIONS, emotion_probs
+
+    neutral = population_neutral()
+    preds = []
+    for a in aus_list:
+        if a is None:
+            preds.append(NO_FACE)
+        else:
+            preds.append(EMOTIONS[int(np.argmax(emotion_probs(relative_to_neutral(a, neutral))))])
+    return preds
+
+
+def evaluate_images(labels_csv: str | Path, *, root: str | Path | None = None) -> dict[str, Any]:
+    """Classify every image in ``labels_csv`` and score it.
+
+    Args:
+        labels_csv: CSV with columns ``path,label`` (labels among ``EMOTIONS``).
+        root: folder the paths are relative to (default: the CSV's folder).
+
+    Returns:
+        dict with ``n``, ``accuracy``, ``mean_per_class_recall`` (mean over the true classes present),
+        ``per_class_recall`` {label: recall}, ``labels`` (row order of the confusion), ``confusion``
+        {true: {pred: count}} and ``faces_not_found`` (those count as wrong predictions, column ``no_face``).
+    """
+    rows = read_labels(labels_csv, root=root)
+    for p, _ in rows:
+        if not p.is_file():
+            raise InputNotFoundError(f"image listed in {labels_csv} not found: {p}")
+    feats = extract_features([p for p, _ in rows])
+    y_true = [lab for _, lab in rows]
+    return score_predictions(y_true, classify_aus(feats))
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """Human-readable summary and confusion matrix of an :func:`evaluate_images` result."""
+    labels = result["labels"]
+    conf = result["confusion"]
+    cols = list(next(iter(conf.values())).keys()) if conf else labels
+    lines = [
+        f"images: {result['n']}   faces not found: {result['faces_not_found']} (counted as wrong)",
+        f"accuracy: {result['accuracy']:.3f}   mean per-class recall: {result['mean_per_class_recall']:.3f}",
+        "",
+        "per-class recall: " + ", ".join(f"{k} {v:.2f}" for k, v in result["per_class_recall"].items()),
+        "",
+        "confusion (rows = true, columns = predicted):",
+    ]
+    short = [c[:5] for c in cols]
+    lines.append(f"{'':>10} " + " ".join(f"{s:>5}" for s in short))
+    for t in labels:
+        lines.append(f"{t:>10} " + " ".join(f"{conf[t][c]:>5d}" for c in cols))
+    return "\n".join(lines)

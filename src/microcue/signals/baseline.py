@@ -1,0 +1,166 @@
+"""Each person's own neutral face, learned robustly, and AUs relative to it.
+
+The neutral estimate never assumes that the most common expression is neutral. It starts from a *population*
+neutral (shipped in ``models/emotion_calibration.json``) and only learns from frames whose expressivity - how far
+the frame's AUs are above the *current* neutral estimate - is low. A person who smiles for a whole minute
+produces only high-expressivity frames, so the smile never becomes their neutral. Frames are accepted when
+
+    expressivity(aus) = mean of the ``top_k`` largest positive deviations (aus - neutral_)  <=  ``accept``
+
+and the neutral moves toward accepted frames by an exponential moving average whose step is
+``quality / (n_accepted_ + warmup)`` early on and ``rate * quality`` later (so the first seconds adapt fast and
+the estimate then drifts slowly). Deviations *below* the neutral are always accepted at half the rate (a face
+more relaxed than the prior is evidence for a lower neutral). Memory is O(number of AUs).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from microcue.errors import InvalidInputError
+from microcue.signals.aus import AU_NAMES
+
+CALIBRATION_FILE = "emotion_calibration.json"
+
+
+@lru_cache(maxsize=1)
+def _shipped_calibration_text() -> str:
+    return (resources.files("microcue") / "models" / CALIBRATION_FILE).read_text(encoding="utf-8")
+
+
+def shipped_calibration() -> dict[str, Any]:
+    """The shipped calibration (population neutral + emotion weights) as a fresh dict."""
+    return json.loads(_shipped_calibration_text())
+
+
+def population_neutral() -> np.ndarray:
+    """``(len(AU_NAMES),)`` raw AU values of an average relaxed face (from the shipped calibration)."""
+    cal = shipped_calibration()
+    pop = cal["population_neutral"]
+    return np.array([float(pop[n]) for n in AU_NAMES])
+
+
+def relative_to_neutral(aus: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+    """AU activation above a neutral: ``max(aus - neutral, 0)`` (every AU here is an activation AU: a value
+    below the person's neutral means "not active", never "negatively active"). Works on ``(..., n_aus)``."""
+    return np.clip(np.asarray(aus, dtype=np.float64) - neutral, 0.0, None)
+
+
+def expressivity(aus_delta: np.ndarray, *, top_k: int = 3) -> np.ndarray:
+    """How expressive a face is: the mean of the ``top_k`` largest AU deltas (0..1); ``(..., n_aus) -> (...)``.
+
+    AU45 (blink) and AU25 (lips apart, common in speech) are left out: they say little about expression.
+    """
+    d = np.asarray(aus_delta, dtype=np.float64)
+    keep = [i for i, n in enumerate(AU_NAMES) if n not in ("au45", "au25") and not n.endswith(("_l", "_r"))]
+    d = np.clip(d[..., keep], 0.0, None)
+    k = max(1, min(top_k, d.shape[-1]))
+    return np.sort(d, axis=-1)[..., -k:].mean(axis=-1)
+
+
+class NeutralBaseline:
+    """A participant's neutral face, learned from their low-expressivity frames only.
+
+    Args:
+        accept: expressivity (mean of the top-3 AU deltas over the current neutral) at or below which a frame
+            counts as neutral and updates the estimate. Default 0.08.
+        rate: long-run EMA step per accepted frame at quality 1. Default 0.01 (~100 frames, ~3 s at 30 fps).
+        warmup: accepted frames over which the step falls from 1/warmup to ``rate``. Default 30.
+        min_quality: frames below this quality are ignored. Default 0.3.
+        prior: ``(n_aus,)`` starting neutral; default the shipped population neutral.
+
+    Latency: 0 frames (each update returns the delta for the frame given).
+
+    Attributes:
+        neutral_: ``(len(AU_NAMES),)`` current neutral estimate.
+        n_seen_: frames given to update().
+        n_accepted_: frames that updated the neutral.
+    """
+
+    def __init__(self, *, accept: float = 0.08, rate: float = 0.01, warmup: int = 30, min_quality: float = 0.3,
+                 prior: np.ndarray | None = None) -> None:
+        if not 0.0 < accept < 1.0:
+            raise ValueError(f"accept must be in (0, 1), got {accept}")
+        if not 0.0 < rate <= 1.0:
+            raise ValueError(f"rate must be in (0, 1], got {rate}")
+        if warmup < 1:
+            raise ValueError(f"warmup must be >= 1, got {warmup}")
+        self.accept = accept
+        self.rate = rate
+        self.warmup = warmup
+        self.min_quality = min_quality
+        self.prior = prior
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the person: back to the prior."""
+        prior = population_neutral() if self.prior is None else np.asarray(self.prior, dtype=np.float64)
+        if prior.shape != (len(AU_NAMES),):
+            raise ValueError(f"prior must have shape ({len(AU_NAMES)},), got {prior.shape}")
+        self.neutral_ = prior.copy()
+        self.n_seen_ = 0
+        self.n_accepted_ = 0
+
+    def update(self, aus: np.ndarray, *, quality: float = 1.0) -> np.ndarray:
+        """Feed one frame's raw AUs; returns them relative to the neutral *before* this frame (clipped >= 0)."""
+        a = np.asarray(aus, dtype=np.float64)
+        if a.shape != (len(AU_NAMES),) or not np.all(np.isfinite(a)):
+            raise ValueError(f"aus must be a finite array of shape ({len(AU_NAMES)},), got {a.shape}")
+        delta = relative_to_neutral(a, self.neutral_)
+        self.n_seen_ += 1
+        if quality < self.min_quality:
+            return delta
+        step = max(1.0 / (self.n_accepted_ + self.warmup), self.rate) * float(quality)
+        if float(expressivity(delta)) <= self.accept:
+            self.neutral_ += step * (a - self.neutral_)
+            self.n_accepted_ += 1
+        else:
+            below = np.minimum(a - self.neutral_, 0.0)
+            self.neutral_ += 0.5 * step * below
+        return delta
+
+    def transform(self, aus: np.ndarray) -> np.ndarray:
+        """AUs ``(..., n_aus)`` relative to the current neutral, without learning from them."""
+        return relative_to_neutral(aus, self.neutral_)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready calibration of this person (records the microcue version and AU names)."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            ver = version("microcue")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            ver = "unknown"
+        return {
+            "kind": "microcue.NeutralBaseline",
+            "microcue_version": ver,
+            "au_names": list(AU_NAMES),
+            "params": {"accept": self.accept, "rate": self.rate, "warmup": self.warmup,
+                       "min_quality": self.min_quality},
+            "neutral": [float(v) for v in self.neutral_],
+            "n_seen": self.n_seen_,
+            "n_accepted": self.n_accepted_,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "NeutralBaseline":
+        """Rebuild a saved baseline; AUs are matched by name (AUs unknown to the save keep the population prior)."""
+        if not isinstance(data, dict) or data.get("kind") != "microcue.NeutralBaseline":
+            raise InvalidInputError("not a saved microcue NeutralBaseline (missing kind='microcue.NeutralBaseline')")
+        try:
+            names, values = list(data["au_names"]), [float(v) for v in data["neutral"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInputError(f"saved NeutralBaseline is malformed: {exc}") from None
+        if len(names) != len(values):
+            raise InvalidInputError(f"saved NeutralBaseline has {len(names)} AU names but {len(values)} values")
+        obj = cls(**data.get("params", {}))
+        saved = dict(zip(names, values))
+        obj.neutral_ = np.array([saved.get(n, obj.neutral_[i]) for i, n in enumerate(AU_NAMES)])
+        obj.n_seen_ = int(data.get("n_seen", 0))
+        obj.n_accepted_ = int(data.get("n_accepted", 0))
+        return obj

@@ -1,0 +1,143 @@
+"""Emotion probabilities from AU deltas (AUs above the person's neutral), plus valence, arousal and confidence.
+
+The model is a small, readable linear softmax over AU-delta features (``FEATURES``): one logit per emotion,
+``logit_e = bias_e + sum_f weight_e,f * x_f``, whose weights start from the FACS/EMFACS prototypes
+
+    happiness AU6+AU12; sadness AU1+AU4+AU15(+AU17); surprise AU1+AU2+AU5+AU26;
+    fear AU1+AU2+AU4+AU5+AU7+AU20+AU26; anger AU4+AU5+AU7+AU23(+AU24); disgust AU9+AU10(+AU15/17);
+    contempt = ONE-SIDED AU12/AU14 (features ``asym12``, ``asym14`` = |left - right| of the deltas)
+
+with a few inhibitory terms (e.g. AU12 argues against anger and disgust). Neutral is the reference (logit =
+its bias). The numbers live in ``models/emotion_calibration.json`` with their provenance; see
+docs/model-card-emotion.md.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from microcue.errors import InvalidInputError
+from microcue.signals.aus import AU_INDEX, AU_NAMES
+
+EMOTIONS: tuple[str, ...] = ("neutral", "anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise")
+
+BILATERAL_AUS: tuple[str, ...] = tuple(n for n in AU_NAMES if not n.endswith(("_l", "_r")) and n != "au45")
+FEATURES: tuple[str, ...] = BILATERAL_AUS + ("asym12", "asym14")
+"""Model inputs: the bilateral AU deltas (AU45 blink left out) and the two lip-corner asymmetries."""
+
+# Valence / arousal of each emotion (circumplex placement, Russell 1980; Scherer's GRID values rounded).
+_VA = {
+    "neutral": (0.0, 0.0), "anger": (-0.6, 0.7), "contempt": (-0.5, 0.2), "disgust": (-0.7, 0.3),
+    "fear": (-0.7, 0.8), "happiness": (0.8, 0.5), "sadness": (-0.7, -0.4), "surprise": (0.2, 0.8),
+}
+
+
+def features(au_delta: np.ndarray) -> np.ndarray:
+    """``(..., len(AU_NAMES))`` AU deltas -> ``(..., len(FEATURES))`` model features."""
+    d = np.clip(np.asarray(au_delta, dtype=np.float64), 0.0, None)
+    if d.shape[-1] != len(AU_NAMES):
+        raise ValueError(f"au_delta must have last dimension {len(AU_NAMES)} (AU_NAMES), got shape {d.shape}")
+    bil = d[..., [AU_INDEX[n] for n in BILATERAL_AUS]]
+    asym12 = np.abs(d[..., AU_INDEX["au12_l"]] - d[..., AU_INDEX["au12_r"]])
+    asym14 = np.abs(d[..., AU_INDEX["au14_l"]] - d[..., AU_INDEX["au14_r"]])
+    return np.concatenate([bil, asym12[..., None], asym14[..., None]], axis=-1)
+
+
+class EmotionModel:
+    """Linear softmax over ``FEATURES``. Build with :meth:`from_dict` / :func:`load_calibration`.
+
+    Attributes:
+        weights_: ``(len(EMOTIONS), len(FEATURES))``.
+        bias_: ``(len(EMOTIONS),)``.
+        temperature: logits are divided by it before the softmax.
+    """
+
+    def __init__(self, weights: np.ndarray, bias: np.ndarray, *, temperature: float = 1.0) -> None:
+        w, b = np.asarray(weights, dtype=np.float64), np.asarray(bias, dtype=np.float64)
+        if w.shape != (len(EMOTIONS), len(FEATURES)) or b.shape != (len(EMOTIONS),):
+            raise ValueError(f"weights must be {(len(EMOTIONS), len(FEATURES))} and bias {(len(EMOTIONS),)}, "
+                             f"got {w.shape} and {b.shape}")
+        if temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {temperature}")
+        self.weights_, self.bias_, self.temperature = w, b, float(temperature)
+
+    def logits(self, au_delta: np.ndarray) -> np.ndarray:
+        return (features(au_delta) @ self.weights_.T + self.bias_) / self.temperature
+
+    def probs(self, au_delta: np.ndarray) -> np.ndarray:
+        z = self.logits(au_delta)
+        z = z - z.max(axis=-1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+
+    @classmethod
+    def from_dict(cls, cal: dict[str, Any]) -> "EmotionModel":
+        try:
+            wd, bd = cal["weights"], cal["bias"]
+            w = np.array([[float(wd.get(e, {}).get(f, 0.0)) for f in FEATURES] for e in EMOTIONS])
+            b = np.array([float(bd.get(e, 0.0)) for e in EMOTIONS])
+            return cls(w, b, temperature=float(cal.get("temperature", 1.0)))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InvalidInputError(f"emotion calibration is malformed: {exc}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weights": {e: {f: round(float(self.weights_[i, j]), 4) for j, f in enumerate(FEATURES)
+                            if self.weights_[i, j] != 0} for i, e in enumerate(EMOTIONS)},
+            "bias": {e: round(float(self.bias_[i]), 4) for i, e in enumerate(EMOTIONS)},
+            "temperature": self.temperature,
+        }
+
+
+def load_calibration(path: str | Path | None = None) -> EmotionModel:
+    """The emotion model of a calibration JSON (default: the shipped ``models/emotion_calibration.json``)."""
+    if path is None:
+        from microcue.signals.baseline import shipped_calibration
+
+        return EmotionModel.from_dict(shipped_calibration())
+    p = Path(path)
+    try:
+        return EmotionModel.from_dict(json.loads(p.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"cannot read emotion calibration {p}: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def _default_model() -> EmotionModel:
+    return load_calibration()
+
+
+def emotion_probs(au_delta: np.ndarray, *, model: EmotionModel | None = None) -> np.ndarray:
+    """Probabilities of ``EMOTIONS`` for AU deltas ``(..., len(AU_NAMES))`` -> ``(..., 8)`` (rows sum to 1)."""
+    return (model or _default_model()).probs(au_delta)
+
+
+def valence_arousal(probs: np.ndarray, au_delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Valence in [-1, 1] and arousal in [0, 1].
+
+    valence = sum_e p_e * v_e (circumplex values in ``_VA``);
+    arousal = 0.5 * sum_e p_e * a_e (clipped >= 0) + 0.5 * min(1, 2 * expressivity(au_delta))
+    (the second half says how much the face is moving at all, whatever the emotion).
+    """
+    from microcue.signals.baseline import expressivity
+
+    p = np.asarray(probs, dtype=np.float64)
+    v = np.array([_VA[e][0] for e in EMOTIONS])
+    a = np.array([_VA[e][1] for e in EMOTIONS])
+    valence = np.clip(p @ v, -1.0, 1.0)
+    arousal = 0.5 * np.clip(p @ a, 0.0, 1.0) + 0.5 * np.minimum(1.0, 2.0 * expressivity(au_delta))
+    return valence, np.clip(arousal, 0.0, 1.0)
+
+
+def confidence(probs: np.ndarray, *, quality: float | np.ndarray = 1.0) -> np.ndarray:
+    """How sure the call is, 0..1: ``quality * (p_top - p_second) * (1 - normalised entropy) ** 0.5``."""
+    p = np.clip(np.asarray(probs, dtype=np.float64), 1e-12, 1.0)
+    s = np.sort(p, axis=-1)
+    margin = s[..., -1] - s[..., -2]
+    ent = -(p * np.log(p)).sum(axis=-1) / np.log(p.shape[-1])
+    return np.clip(np.asarray(quality) * margin * np.sqrt(np.clip(1.0 - ent, 0.0, 1.0)), 0.0, 1.0)
