@@ -131,7 +131,9 @@ class Source:
         z = np.load(cache_dir / f"{key}.npz")
         pts = z["pts"]
         dt = float(np.median(np.diff(pts))) if len(pts) > 1 else 0.04
-        return cls(key, data / SOURCES[key], pts, z["boxes"], tuple(int(v) for v in z["size"]), float(pts[-1] + dt))
+        return cls(
+            key, data / SOURCES[key], pts, z["boxes"], tuple(int(v) for v in z["size"]), float(pts[-1] + dt)
+        )
 
     def index_at(self, t: float) -> int:
         return max(0, int(np.searchsorted(self.pts, t % self.duration, side="right")) - 1)
@@ -181,7 +183,8 @@ class Call:
 
 
 def tile_transform(src: Source, tile: Tile) -> tuple[float, float, float]:
-    """Scale and offset so the source's median face has face_frac * tile width and sits at (50 %, 45 %) of the tile."""
+    """Scale and offset: the source's median face gets face_frac * tile width, centred at 50 % across and 45 % down
+    (or the source's bottom edge on the tile's bottom when the scaled source is shorter than the tile)."""
     x0, y0, x1, y1 = tile.rect
     mb = src.median_box()
     s = tile.face_frac * (x1 - x0) / (mb[2] - mb[0])
@@ -194,6 +197,8 @@ def tile_transform(src: Source, tile: Tile) -> tuple[float, float, float]:
         ox = min(x0, max(x1 - sw, ox))
     if sh >= y1 - y0:
         oy = min(y0, max(y1 - sh, oy))
+    else:  # a small source sits on the tile's bottom edge (the person's shoulders continue out of view)
+        oy = y1 - sh
     return s, ox, oy
 
 
@@ -215,11 +220,13 @@ def draw_tile(canvas: np.ndarray, img: np.ndarray, tile: Tile, s: float, ox: flo
 
 
 def draw_label(canvas, text, rect, *, scale=None):
-    x0, y0, x1, y1 = rect
+    x0, y0, _x1, y1 = rect
     scale = scale or float(np.clip((y1 - y0) / 400, 0.3, 0.6))
     (w, h), b = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
     cv2.rectangle(canvas, (x0 + 3, y1 - h - b - 6), (x0 + w + 9, y1 - 3), (20, 20, 20), -1)
-    cv2.putText(canvas, text, (x0 + 6, y1 - b - 4), cv2.FONT_HERSHEY_SIMPLEX, scale, (235, 235, 235), 1, cv2.LINE_AA)
+    cv2.putText(
+        canvas, text, (x0 + 6, y1 - b - 4), cv2.FONT_HERSHEY_SIMPLEX, scale, (235, 235, 235), 1, cv2.LINE_AA
+    )
 
 
 def draw_camera_off(canvas, name, rect):
@@ -273,7 +280,7 @@ def _visible_frac(box, rect):
 
 
 def _occluded(box, covers, ellipses, size) -> float:
-    x0, y0, x1, y1 = (int(math.floor(box[0])), int(math.floor(box[1])), int(math.ceil(box[2])), int(math.ceil(box[3])))
+    x0, y0, x1, y1 = (math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3]))
     w, h = max(1, x1 - x0), max(1, y1 - y0)
     m = np.zeros((h, w), np.uint8)
     for cx0, cy0, cx1, cy1 in covers:
@@ -287,10 +294,10 @@ def render(call: Call, data: Path, cache_dir: Path, out: Path) -> dict:
     w, h = call.size
     srcs = {p: Source.load(k, data, cache_dir) for p, (k, _) in call.people.items()}
     names = {p: NAMES[int(p[1:]) % len(NAMES)] for p in call.people}
-    n = int(round(call.seconds * call.fps))
+    n = round(call.seconds * call.fps)
     tb = Fraction(1, call.fps)
     frames_gt = []
-    snap_i = int(round(call.snapshot_s * call.fps))
+    snap_i = round(call.snapshot_s * call.fps)
     container = av.open(str(out / f"{call.name}.mp4"), "w")
     stream = container.add_stream("libx264", rate=call.fps)
     stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
@@ -318,8 +325,12 @@ def render(call: Call, data: Path, cache_dir: Path, out: Path) -> dict:
             placed.append((tile, [s * b[0] + ox, s * b[1] + oy, s * b[2] + ox, s * b[3] + oy]))
         ellipses = call.occluders(t) if call.occluders else []
         for cx, cy, ax, ay, ang in ellipses:  # a hand: skin-coloured ellipse with shading and fingers
-            cv2.ellipse(canvas, (int(cx), int(cy)), (int(ax), int(ay)), ang, 0, 360, (224, 172, 140), -1, cv2.LINE_AA)
-            cv2.ellipse(canvas, (int(cx), int(cy)), (int(ax), int(ay)), ang, 20, 160, (190, 140, 112), 3, cv2.LINE_AA)
+            cv2.ellipse(
+                canvas, (int(cx), int(cy)), (int(ax), int(ay)), ang, 0, 360, (224, 172, 140), -1, cv2.LINE_AA
+            )
+            cv2.ellipse(
+                canvas, (int(cx), int(cy)), (int(ax), int(ay)), ang, 20, 160, (190, 140, 112), 3, cv2.LINE_AA
+            )
         faces = []
         for k, (tile, box) in enumerate(placed):
             frac_in, clipped = _visible_frac(box, tile.rect)
@@ -365,7 +376,9 @@ def render(call: Call, data: Path, cache_dir: Path, out: Path) -> dict:
         "layout": call.layout,
         "duration_s": n / call.fps,
         "bbox": "MediaPipe Face Landmarker landmark extent, clipped to the tile, composite pixels",
-        "people": [{"person": p, "name": names[p], "source": SOURCES[k]} for p, (k, _) in call.people.items()],
+        "people": [
+            {"person": p, "name": names[p], "source": SOURCES[k]} for p, (k, _) in call.people.items()
+        ],
         "events": call.events,
         "camera_off": [{"name": nm, "tile_xyxy": list(r)} for nm, r in call.camera_off],
         "frames": frames_gt,
@@ -388,8 +401,11 @@ def grid(cols, rows, size, *, aspect=16 / 9, gap=6, top=0, bottom=0):
     tw, th = int(tw), int(th)
     gx = (w - cols * tw - (cols - 1) * gap) // 2
     gy = top + (h_avail - rows * th - (rows - 1) * gap) // 2
-    return [(gx + c * (tw + gap), gy + r * (th + gap), gx + c * (tw + gap) + tw, gy + r * (th + gap) + th)
-            for r in range(rows) for c in range(cols)]
+    return [
+        (gx + c * (tw + gap), gy + r * (th + gap), gx + c * (tw + gap) + tw, gy + r * (th + gap) + th)
+        for r in range(rows)
+        for c in range(cols)
+    ]
 
 
 def _static(tiles):
@@ -401,20 +417,26 @@ def _smooth(x):
     return 0.5 - 0.5 * math.cos(math.pi * x)
 
 
-def grid_call(name, size, cols, rows, sources, fracs, *, seconds=20.0, fps=25, off=(), aspect=16 / 9, snap=2.0):
+def grid_call(
+    name, size, cols, rows, sources, fracs, *, seconds=20.0, fps=25, off=(), aspect=16 / 9, snap=2.0
+):
     rects = grid(cols, rows, size, aspect=aspect)
     people = {f"p{k}": (src, 1.3 * k) for k, src in enumerate(sources)}
     tiles = [Tile(p, rects[k], fracs[k % len(fracs)]) for k, p in enumerate(people)]
     cam_off = [(nm, rects[len(people) + j]) for j, nm in enumerate(off)]
-    return Call(name, f"gallery {cols}x{rows}", size, seconds, fps, people, _static(tiles), cam_off, snapshot_s=snap)
+    return Call(
+        name, f"gallery {cols}x{rows}", size, seconds, fps, people, _static(tiles), cam_off, snapshot_s=snap
+    )
 
 
 def speaker_call(name, size, fps, seconds, sources, schedule, leave, big, strip, big_frac, thumb_frac, snap):
     """Speaker view: ``schedule`` = [(start_s, person)]; ``leave`` = (person, t_out, t_back); strip slots = rects."""
     people = {f"p{k}": (src, 0.9 * k) for k, src in enumerate(sources)}
     events = [{"t_s": s, "kind": "cut", "person": p} for s, p in schedule[1:]]
-    events += [{"t_s": leave[1], "kind": "leave", "person": leave[0]},
-               {"t_s": leave[2], "kind": "return", "person": leave[0]}]
+    events += [
+        {"t_s": leave[1], "kind": "leave", "person": leave[0]},
+        {"t_s": leave[2], "kind": "return", "person": leave[0]},
+    ]
 
     def scene(t):
         speaker = [p for s, p in schedule if s <= t][-1]
@@ -423,7 +445,9 @@ def speaker_call(name, size, fps, seconds, sources, schedule, leave, big, strip,
         tiles += [Tile(p, strip[k], thumb_frac, role="thumbnail") for k, p in enumerate(others[: len(strip)])]
         return tiles
 
-    return Call(name, "speaker view + thumbnails", size, seconds, fps, people, scene, events=events, snapshot_s=snap)
+    return Call(
+        name, "speaker view + thumbnails", size, seconds, fps, people, scene, events=events, snapshot_s=snap
+    )
 
 
 def screenshare_call(name, size, sources, slide_rect, strip, frac, seconds=20.0, fps=25, snap=6.0):
@@ -437,9 +461,18 @@ def screenshare_call(name, size, sources, slide_rect, strip, frac, seconds=20.0,
         canvas[sy0:sy1, sx0:sx1] = slide(int(t // 5), sx1 - sx0, sy1 - sy0)
         return canvas
 
-    return Call(name, "screen share + face strip", size, seconds, fps, people, _static(tiles),
-                background=background, events=[{"t_s": 5.0 * k, "kind": "slide"} for k in range(1, int(seconds // 5) + 1)],
-                snapshot_s=snap)
+    return Call(
+        name,
+        "screen share + face strip",
+        size,
+        seconds,
+        fps,
+        people,
+        _static(tiles),
+        background=background,
+        events=[{"t_s": 5.0 * k, "kind": "slide"} for k in range(1, int(seconds // 5) + 1)],
+        snapshot_s=snap,
+    )
 
 
 def crossing_call():
@@ -453,12 +486,20 @@ def crossing_call():
 
     def scene(t):
         (ax, ay), (bx, by) = pos(t, a, b), pos(t, b, a)
-        return [Tile("p0", (ax, ay, ax + ww, ay + wh), 0.3, role="window"),
-                Tile("p1", (bx, by, bx + ww, by + wh), 0.3, role="window")]
+        return [
+            Tile("p0", (ax, ay, ax + ww, ay + wh), 0.3, role="window"),
+            Tile("p1", (bx, by, bx + ww, by + wh), 0.3, role="window"),
+        ]
 
-    ev = [{"t_s": 4.0, "kind": "cross_start"}, {"t_s": 7.0, "kind": "cross_end"},
-          {"t_s": 10.0, "kind": "cross_start"}, {"t_s": 13.0, "kind": "cross_end"}]
-    return Call("crossing_720p", "two windows swap places", size, 16.0, 25, people, scene, events=ev, snapshot_s=5.5)
+    ev = [
+        {"t_s": 4.0, "kind": "cross_start"},
+        {"t_s": 7.0, "kind": "cross_end"},
+        {"t_s": 10.0, "kind": "cross_start"},
+        {"t_s": 13.0, "kind": "cross_end"},
+    ]
+    return Call(
+        "crossing_720p", "two windows swap places", size, 16.0, 25, people, scene, events=ev, snapshot_s=5.5
+    )
 
 
 def occluder_call():
@@ -481,38 +522,104 @@ def occluder_call():
 
     ev = []
     for s, e in episodes:
-        ev += [{"t_s": s, "kind": "occlusion_start", "person": "p0"}, {"t_s": e, "kind": "occlusion_end", "person": "p0"}]
-    return Call("occluder_640x480", "gallery 2x1 + hand occluder", size, 14.0, 25, people, _static(tiles),
-                occluders=occluders, events=ev, snapshot_s=4.25)
+        ev += [
+            {"t_s": s, "kind": "occlusion_start", "person": "p0"},
+            {"t_s": e, "kind": "occlusion_end", "person": "p0"},
+        ]
+    return Call(
+        "occluder_640x480",
+        "gallery 2x1 + hand occluder",
+        size,
+        14.0,
+        25,
+        people,
+        _static(tiles),
+        occluders=occluders,
+        events=ev,
+        snapshot_s=4.25,
+    )
 
 
 def build_calls() -> list[Call]:
     calls = [
         grid_call("grid2x1_720p", (1280, 720), 2, 1, ["d10", "katie"], [0.28, 0.24]),
-        grid_call("grid2x2_640x360", (640, 360), 2, 2, ["d18", "vr4", "pyfeat"], [0.22, 0.2, 0.25], off=["Dana"]),
-        grid_call("grid3x3_720p", (1280, 720), 3, 3, ["d6", "d11", "d13", "d20", "s32", "vr2", "vr5", "webcam"],
-                  [0.2, 0.16, 0.24, 0.14, 0.26, 0.18, 0.22, 0.2], off=["Iris"]),
-        grid_call("grid2x2_640x480", (640, 480), 2, 2, ["pexels", "webcam", "d20", "katie"], [0.25, 0.2, 0.3, 0.22],
-                  seconds=15.0, aspect=4 / 3),
+        grid_call(
+            "grid2x2_640x360", (640, 360), 2, 2, ["d18", "vr4", "pyfeat"], [0.22, 0.2, 0.25], off=["Dana"]
+        ),
+        grid_call(
+            "grid3x3_720p",
+            (1280, 720),
+            3,
+            3,
+            ["d6", "d11", "d13", "d20", "s32", "vr2", "vr5", "webcam"],
+            [0.2, 0.16, 0.24, 0.14, 0.26, 0.18, 0.22, 0.2],
+            off=["Iris"],
+        ),
+        grid_call(
+            "grid2x2_640x480",
+            (640, 480),
+            2,
+            2,
+            ["pexels", "webcam", "d20", "katie"],
+            [0.25, 0.2, 0.3, 0.22],
+            seconds=15.0,
+            aspect=4 / 3,
+        ),
     ]
     # speaker view, 1280x720 @ 30 fps: thumbnails strip on top, big speaker below
     strip = [(232 + k * 206, 4, 232 + k * 206 + 200, 116) for k in range(4)]
-    calls.append(speaker_call(
-        "speaker_720p", (1280, 720), 30, 30.0, ["d10", "s32", "vr2", "d18", "pexels"],
-        [(0.0, "p0"), (6.0, "p1"), (11.0, "p0"), (17.0, "p2"), (23.0, "p3")], ("p4", 8.0, 15.0),
-        (160, 124, 1120, 716), strip, 0.2, 0.3, snap=12.0))
+    calls.append(
+        speaker_call(
+            "speaker_720p",
+            (1280, 720),
+            30,
+            30.0,
+            ["d10", "s32", "vr2", "d18", "pexels"],
+            [(0.0, "p0"), (6.0, "p1"), (11.0, "p0"), (17.0, "p2"), (23.0, "p3")],
+            ("p4", 8.0, 15.0),
+            (160, 124, 1120, 716),
+            strip,
+            0.2,
+            0.3,
+            snap=12.0,
+        )
+    )
     # speaker view, 640x360: thumbnails column on the right
     strip = [(502, 4 + k * 88, 636, 4 + k * 88 + 80) for k in range(4)]
-    calls.append(speaker_call(
-        "speaker_640x360", (640, 360), 25, 24.0, ["katie", "d20", "vr5", "webcam"],
-        [(0.0, "p0"), (5.0, "p1"), (9.0, "p3"), (14.0, "p0"), (19.0, "p1")], ("p2", 6.0, 12.0),
-        (4, 4, 496, 356), strip, 0.25, 0.34, snap=10.0))
+    calls.append(
+        speaker_call(
+            "speaker_640x360",
+            (640, 360),
+            25,
+            24.0,
+            ["katie", "d20", "vr5", "webcam"],
+            [(0.0, "p0"), (5.0, "p1"), (9.0, "p3"), (14.0, "p0"), (19.0, "p1")],
+            ("p2", 6.0, 12.0),
+            (4, 4, 496, 356),
+            strip,
+            0.25,
+            0.34,
+            snap=10.0,
+        )
+    )
     strip = [(1050, 60 + k * 150, 1274, 60 + k * 150 + 126) for k in range(4)]
-    calls.append(screenshare_call("screenshare_720p", (1280, 720), ["d13", "d6", "pyfeat", "vr4"],
-                                  (0, 0, 1040, 720), strip, 0.28))
+    calls.append(
+        screenshare_call(
+            "screenshare_720p", (1280, 720), ["d13", "d6", "pyfeat", "vr4"], (0, 0, 1040, 720), strip, 0.28
+        )
+    )
     strip = [(90 + k * 156, 3, 90 + k * 156 + 150, 87) for k in range(3)]
-    calls.append(screenshare_call("screenshare_top_640x480", (640, 480), ["d11", "s32", "katie"],
-                                  (0, 92, 640, 480), strip, 0.35, seconds=16.0))
+    calls.append(
+        screenshare_call(
+            "screenshare_top_640x480",
+            (640, 480),
+            ["d11", "s32", "katie"],
+            (0, 92, 640, 480),
+            strip,
+            0.35,
+            seconds=16.0,
+        )
+    )
     calls.append(crossing_call())
     calls.append(occluder_call())
     return calls
@@ -548,7 +655,9 @@ def main(argv=None) -> int:
     if args.only:
         unknown = set(args.only) - {c.name for c in calls}
         if unknown:
-            print(f"error: unknown call(s) {sorted(unknown)}; known: {[c.name for c in calls]}", file=sys.stderr)
+            print(
+                f"error: unknown call(s) {sorted(unknown)}; known: {[c.name for c in calls]}", file=sys.stderr
+            )
             return 2
         calls = [c for c in calls if c.name in args.only]
     cache_dir = args.out / "_cache"
@@ -562,13 +671,17 @@ def main(argv=None) -> int:
             print(f"  face boxes cached: {key:7s} {dt:5.1f}s", flush=True)
         jobs = [(c.name, str(args.data), str(cache_dir), str(args.out)) for c in calls]
         results = {name: (dt, widths) for name, dt, widths in ex.map(_render_job, jobs)}
-    print(f"\n{'call':26s} {'layout':28s} {'size':>9s} {'fps':>3s} {'dur s':>5s} {'people':>6s} "
-          f"{'face w px (min-med-max)':>24s} {'render s':>8s}")
+    print(
+        f"\n{'call':26s} {'layout':28s} {'size':>9s} {'fps':>3s} {'dur s':>5s} {'people':>6s} "
+        f"{'face w px (min-med-max)':>24s} {'render s':>8s}"
+    )
     for c in calls:
         dt, wd = results[c.name]
         wd = np.array(wd) if wd else np.array([np.nan])
-        print(f"{c.name:26s} {c.layout:28s} {c.size[0]:>4d}x{c.size[1]:<4d} {c.fps:>3d} {c.seconds:5.1f} "
-              f"{len(c.people):>6d} {wd.min():8.0f}-{np.median(wd):4.0f}-{wd.max():<4.0f}        {dt:8.1f}")
+        print(
+            f"{c.name:26s} {c.layout:28s} {c.size[0]:>4d}x{c.size[1]:<4d} {c.fps:>3d} {c.seconds:5.1f} "
+            f"{len(c.people):>6d} {wd.min():8.0f}-{np.median(wd):4.0f}-{wd.max():<4.0f}        {dt:8.1f}"
+        )
     print(f"\ntotal {time.time() - t0:.1f}s -> {args.out}")
     return 0
 
