@@ -1,0 +1,114 @@
+"""Action units from a real face (skimage's astronaut) and warped copies of it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from microcue.signals.aus import AU_INDEX, AU_NAMES, canonical_landmarks, compute_aus, compute_aus_batch
+
+cv2 = pytest.importorskip("cv2")
+skdata = pytest.importorskip("skimage.data")
+
+
+def _warp(img: np.ndarray, points_px: list[tuple[float, float]], dy: float, sigma: float) -> np.ndarray:
+    """Move the content around each point by dy pixels (negative = up) with a Gaussian falloff."""
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    shift = np.zeros((h, w), np.float32)
+    for px, py in points_px:
+        shift += np.exp(-((xx - px) ** 2 + (yy - py) ** 2) / (2 * sigma ** 2)).astype(np.float32)
+    map_y = yy - dy * np.clip(shift, 0, 1)  # dst(y) = src(y - dy): content moves by +dy
+    return cv2.remap(img, xx, map_y, interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
+@pytest.fixture(scope="module")
+def faces():
+    from microcue.evaluation.images import ImageLandmarker
+
+    img = np.ascontiguousarray(skdata.astronaut())
+    out = {}
+    with ImageLandmarker() as lm:
+        base = lm.detect(img)
+        assert base is not None, "no face found in the astronaut image"
+        w, h = base.frame_size
+        px = lambda i: (base.landmarks[i, 0] * w, base.landmarks[i, 1] * h)  # noqa: E731
+        iod = np.hypot(*(np.subtract(px(263), px(33))))
+        variants = {
+            "base": img,
+            "smile": _warp(img, [px(61), px(291)], dy=-0.12 * iod, sigma=0.10 * iod),
+            "frown": _warp(img, [px(61), px(291)], dy=+0.12 * iod, sigma=0.10 * iod),
+            "brows_up": _warp(img, [px(105), px(334), px(107), px(336)], dy=-0.12 * iod, sigma=0.12 * iod),
+            "right_down": _warp(img, [px(61)], dy=+0.12 * iod, sigma=0.10 * iod),
+        }
+        for k, im in variants.items():
+            f = lm.detect(im)
+            assert f is not None, f"face lost in the {k} variant"
+            out[k] = (f, compute_aus(f.blendshapes, f.landmarks, f.transform, frame_size=f.frame_size))
+    return out
+
+
+def au(faces, variant: str, name: str) -> float:
+    return float(faces[variant][1][AU_INDEX[name]])
+
+
+def test_names_and_range(faces):
+    a = faces["base"][1]
+    assert a.shape == (len(AU_NAMES),)
+    assert {"au01", "au04", "au09", "au10", "au12_l", "au12_r", "au15", "au17", "au45"} <= set(AU_NAMES)
+    assert np.all((a >= 0) & (a <= 1))
+
+
+def test_raised_corners_raise_au12_and_lower_au15(faces):
+    assert au(faces, "smile", "au12") > au(faces, "base", "au12") + 0.05
+    assert au(faces, "frown", "au12") < au(faces, "base", "au12")
+    assert au(faces, "frown", "au15") > au(faces, "base", "au15") + 0.03
+
+
+def test_raised_brows_raise_au01_au02(faces):
+    assert au(faces, "brows_up", "au01") > au(faces, "base", "au01") + 0.03
+    assert au(faces, "brows_up", "au02") > au(faces, "base", "au02") + 0.02
+    rise01 = au(faces, "brows_up", "au01") - au(faces, "base", "au01")
+    assert au(faces, "brows_up", "au04") - au(faces, "base", "au04") < rise01 - 0.1
+
+
+def test_one_sided_corner_is_the_subjects_right(faces):
+    """Landmark 61 is the subject's right mouth corner (image left): pulling it down drops au12_r, not au12_l.
+
+    (The astronaut already smiles, so the test lowers one corner instead of raising it.)
+    """
+    drop_r = au(faces, "base", "au12_r") - au(faces, "right_down", "au12_r")
+    drop_l = au(faces, "base", "au12_l") - au(faces, "right_down", "au12_l")
+    assert drop_r > 0.15
+    assert drop_r > 2 * max(drop_l, 0.0)
+
+
+def test_pose_is_removed():
+    """Rotating the landmarks together with the transform leaves the canonical face unchanged."""
+    rng = np.random.default_rng(0)
+    lm = np.column_stack([rng.uniform(0.3, 0.7, 478), rng.uniform(0.3, 0.7, 478), rng.normal(0, 0.02, 478)])
+    lm[[33, 133]] = [[0.40, 0.45, 0], [0.46, 0.45, 0]]
+    lm[[263, 362]] = [[0.60, 0.45, 0], [0.54, 0.45, 0]]
+    lm[2] = [0.5, 0.6, -0.02]
+    tf = np.eye(4)
+    c0 = canonical_landmarks(lm, tf, frame_size=(100, 100))
+    ang = np.deg2rad(20)
+    rot = np.array([[np.cos(ang), 0, np.sin(ang)], [0, 1, 0], [-np.sin(ang), 0, np.cos(ang)]])
+    # camera-frame points (y up, z to camera), rotated, back to MediaPipe's normalised convention
+    cam = np.column_stack([lm[:, 0] * 100, -lm[:, 1] * 100, -lm[:, 2] * 100]) @ rot.T
+    lm2 = np.column_stack([cam[:, 0] / 100, -cam[:, 1] / 100, -cam[:, 2] / 100])
+    tf2 = np.eye(4)
+    tf2[:3, :3] = rot
+    np.testing.assert_allclose(canonical_landmarks(lm2, tf2, frame_size=(100, 100)), c0, atol=1e-9)
+
+
+def test_batch_matches_single(faces):
+    f = faces["smile"][0]
+    batch = compute_aus_batch(np.stack([f.blendshapes] * 2), np.stack([f.landmarks] * 2),
+                              np.stack([f.transform] * 2), frame_size=f.frame_size)
+    np.testing.assert_allclose(batch[1], faces["smile"][1])
+
+
+def test_bad_shapes_raise():
+    with pytest.raises(ValueError, match="blendshapes"):
+        compute_aus(np.zeros(50), np.zeros((478, 3)), np.eye(4), frame_size=(10, 10))
