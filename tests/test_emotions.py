@@ -1,0 +1,114 @@
+"""Emotion probabilities, valence/arousal and confidence from AU deltas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from microcue.signals.aus import AU_INDEX, AU_NAMES
+from microcue.signals.emotions import (EMOTIONS, FEATURES, EmotionModel, confidence, emotion_probs,
+                                       load_calibration, valence_arousal)
+
+N = len(AU_NAMES)
+
+
+def delta(**aus: float) -> np.ndarray:
+    d = np.zeros(N)
+    for name, v in aus.items():
+        d[AU_INDEX[name]] = v
+        for side in ("_l", "_r"):
+            if name + side in AU_INDEX:
+                d[AU_INDEX[name + side]] = v
+    return d
+
+
+def top(d: np.ndarray) -> str:
+    return EMOTIONS[int(np.argmax(emotion_probs(d)))]
+
+
+@pytest.mark.parametrize("expected, aus", [
+    ("neutral", {}),
+    ("happiness", {"au06": 0.4, "au12": 0.6}),
+    ("sadness", {"au01": 0.3, "au04": 0.3, "au15": 0.4, "au17": 0.2}),
+    ("surprise", {"au01": 0.5, "au02": 0.5, "au05": 0.4, "au25": 0.6, "au26": 0.5}),
+    ("anger", {"au04": 0.5, "au05": 0.2, "au23": 0.5, "au24": 0.4}),
+    ("disgust", {"au09": 0.5, "au10": 0.5, "au04": 0.2}),
+    ("fear", {"au01": 0.4, "au02": 0.3, "au04": 0.4, "au05": 0.4, "au20": 0.5, "au25": 0.5}),
+])
+def test_facs_prototypes(expected, aus):
+    assert top(delta(**aus)) == expected
+
+
+def test_contempt_needs_one_sided_lip_corner():
+    d = delta()
+    d[AU_INDEX["au12_l"]] = 0.5
+    d[AU_INDEX["au14_l"]] = 0.4
+    d[AU_INDEX["au12"]], d[AU_INDEX["au14"]] = 0.25, 0.2
+    p_one = emotion_probs(d)
+    p_both = emotion_probs(delta(au12=0.25, au14=0.2))
+    assert EMOTIONS[int(np.argmax(p_one))] == "contempt"
+    assert p_both[EMOTIONS.index("contempt")] < 0.2 < p_one[EMOTIONS.index("contempt")]
+
+
+def test_probabilities_are_a_distribution_and_batch():
+    rng = np.random.default_rng(0)
+    d = rng.uniform(0, 0.6, (20, N))
+    p = emotion_probs(d)
+    assert p.shape == (20, len(EMOTIONS))
+    np.testing.assert_allclose(p.sum(1), 1.0)
+    np.testing.assert_allclose(p[3], emotion_probs(d[3]))
+
+
+def test_valence_arousal_and_confidence():
+    happy, sad, calm = delta(au06=0.4, au12=0.6), delta(au01=0.3, au04=0.3, au15=0.4), delta()
+    v_h, a_h = valence_arousal(emotion_probs(happy), happy)
+    v_s, _ = valence_arousal(emotion_probs(sad), sad)
+    v_c, a_c = valence_arousal(emotion_probs(calm), calm)
+    assert v_h > 0.3 and v_s < -0.2 and abs(v_c) < 0.2
+    assert a_h > a_c
+    c_h = confidence(emotion_probs(happy))
+    assert 0 < c_h <= 1
+    assert confidence(np.full(8, 1 / 8)) == pytest.approx(0.0)
+    assert confidence(emotion_probs(happy), quality=0.5) == pytest.approx(0.5 * c_h)
+
+
+def test_shipped_calibration_loads_and_roundtrips():
+    m = load_calibration()
+    assert m.weights_.shape == (len(EMOTIONS), len(FEATURES))
+    m2 = EmotionModel.from_dict(m.to_dict())
+    np.testing.assert_allclose(m2.weights_, m.weights_, atol=1e-4)
+    # contempt uses only the asymmetry features (plus inhibition), never a leftover class
+    assert m.weights_[EMOTIONS.index("contempt"), FEATURES.index("asym12")] > 0
+
+
+def test_warped_real_face_smile_vs_frown():
+    """The astronaut with raised vs lowered mouth corners: happiness and sadness move the right way."""
+    cv2 = pytest.importorskip("cv2")
+    skdata = pytest.importorskip("skimage.data")
+    from test_aus import _warp
+
+    from microcue.evaluation.images import ImageLandmarker
+    from microcue.signals.aus import compute_aus
+    from microcue.signals.baseline import population_neutral, relative_to_neutral
+
+    img = np.ascontiguousarray(skdata.astronaut())
+    with ImageLandmarker() as lm:
+        f = lm.detect(img)
+        w, h = f.frame_size
+        corners = [(f.landmarks[i, 0] * w, f.landmarks[i, 1] * h) for i in (61, 291)]
+        iod = np.hypot(*(f.landmarks[263, :2] - f.landmarks[33, :2]) * (w, h))
+        probs = {}
+        for name, dy in (("smile", -0.12), ("frown", +0.12)):
+            g = lm.detect(_warp(img, corners, dy=dy * iod, sigma=0.10 * iod))
+            a = compute_aus(g.blendshapes, g.landmarks, g.transform, frame_size=g.frame_size)
+            probs[name] = emotion_probs(relative_to_neutral(a, population_neutral()))
+    assert cv2 is not None
+    hi, si = EMOTIONS.index("happiness"), EMOTIONS.index("sadness")
+    assert probs["smile"][hi] > 0.5
+    assert probs["smile"][hi] > probs["frown"][hi] + 0.3
+    assert probs["frown"][si] > probs["smile"][si]
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="last dimension"):
+        emotion_probs(np.zeros(5))

@@ -1,0 +1,76 @@
+"""Still-image evaluation: image preparation, scoring, the report, and (when present) JAFFE."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from microcue.errors import InputNotFoundError, InvalidInputError
+from microcue.evaluation.images import (NO_FACE, ImageLandmarker, evaluate_images, format_report, prepare_image,
+                                        score_predictions)
+
+cv2 = pytest.importorskip("cv2")
+skdata = pytest.importorskip("skimage.data")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def astronaut_face_crop() -> np.ndarray:
+    img = skdata.astronaut()
+    return np.ascontiguousarray(img[20:230, 120:300])  # head of the astronaut, tightly cropped
+
+
+def test_prepare_image_grey_thumbnail():
+    grey = np.random.default_rng(0).integers(0, 255, (48, 48), dtype=np.uint8)
+    out = prepare_image(grey)
+    assert out.ndim == 3 and out.shape[2] == 3 and out.dtype == np.uint8
+    assert min(out.shape[:2]) >= 256
+    with pytest.raises(InvalidInputError):
+        prepare_image(np.zeros((4, 4), np.uint8))
+
+
+def test_48px_grey_thumbnail_finds_the_face(astronaut_face_crop):
+    grey = cv2.cvtColor(astronaut_face_crop, cv2.COLOR_RGB2GRAY)
+    thumb = cv2.resize(grey, (48, 48), interpolation=cv2.INTER_AREA)
+    with ImageLandmarker() as lm:
+        assert lm.detect(prepare_image(thumb)) is not None
+
+
+def test_score_predictions_counts_no_face_as_wrong():
+    r = score_predictions(["happiness", "happiness", "sadness", "neutral"],
+                          ["happiness", NO_FACE, "sadness", "sadness"])
+    assert r["n"] == 4 and r["faces_not_found"] == 1
+    assert r["accuracy"] == pytest.approx(0.5)
+    assert r["per_class_recall"] == {"happiness": 0.5, "neutral": 0.0, "sadness": 1.0}
+    assert r["mean_per_class_recall"] == pytest.approx(0.5)
+    assert r["confusion"]["happiness"][NO_FACE] == 1
+    text = format_report(r)
+    assert "faces not found: 1" in text and "sadne" in text
+
+
+def test_evaluate_images_end_to_end(tmp_path, astronaut_face_crop):
+    cv2.imwrite(str(tmp_path / "face.png"), cv2.cvtColor(astronaut_face_crop, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(tmp_path / "blank.png"), np.full((64, 64, 3), 127, np.uint8))
+    (tmp_path / "labels.csv").write_text("path,label\nface.png,happiness\nblank.png,neutral\n")
+    r = evaluate_images(tmp_path / "labels.csv")
+    assert r["n"] == 2 and r["faces_not_found"] == 1
+    assert r["confusion"]["neutral"][NO_FACE] == 1
+    assert r["per_class_recall"]["neutral"] == 0.0
+    assert r["per_class_recall"]["happiness"] == 1.0  # the astronaut smiles
+    (tmp_path / "bad.csv").write_text("file,emotion\nface.png,happiness\n")
+    with pytest.raises(InvalidInputError):
+        evaluate_images(tmp_path / "bad.csv")
+    with pytest.raises(InputNotFoundError):
+        evaluate_images(tmp_path / "missing.csv")
+
+
+@pytest.mark.skipif(not (DATA / "muxspace__facial_expressions" / "labels.csv").exists(),
+                    reason="shared data not present")
+def test_jaffe_all_faces_found_and_clear_classes_recognised():
+    r = evaluate_images(DATA / "muxspace__facial_expressions" / "labels.csv")
+    assert r["n"] == 68 and r["faces_not_found"] == 0
+    assert r["per_class_recall"]["surprise"] >= 0.8
+    assert r["per_class_recall"]["happiness"] >= 0.6
+    assert r["mean_per_class_recall"] > 1 / 7 + 0.1  # clearly above chance
