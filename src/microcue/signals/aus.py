@@ -46,6 +46,8 @@ GEOMETRY: dict[str, tuple[float, float]] = {
     "brow_inner": (0.51, +0.10),   # AU1 raises the inner brow above the eye line
     "brow_outer": (0.38, +0.08),   # AU2 raises the outer brow
     "brow_lower": (0.51, -0.10),   # AU4 lowers the inner brow (same measurement, opposite sign)
+    "brow_slope": (0.13, +0.06),   # AU1 lifts the inner end relative to the outer end (oblique "sad" brows)
+    "brow_v": (0.13, -0.06),       # AU4 pulls the inner end below the outer end ("V" brows)
     "brow_gap": (0.50, -0.04),     # AU4 draws the brows together
     "eye_open": (0.20, +0.06),     # AU5 widens the eye aperture
     "eye_narrow": (0.20, -0.08),   # AU7 narrows it
@@ -173,7 +175,9 @@ def compute_aus_batch(blendshapes: np.ndarray, landmarks: np.ndarray, transform:
 
     inner_up = b("browInnerUp")
     for s, side in (("l", "Left"), ("r", "Right")):
-        put(f"au01_{s}", 0.5 * inner_up + 0.5 * _geo(f[f"brow_inner_{s}"], "brow_inner"))
+        slope = f[f"brow_inner_{s}"] - f[f"brow_outer_{s}"]
+        put(f"au01_{s}", 0.4 * inner_up + 0.3 * _geo(f[f"brow_inner_{s}"], "brow_inner")
+            + 0.3 * _geo(slope, "brow_slope"))
         put(f"au02_{s}", 0.5 * b("browOuterUp" + side) + 0.5 * _geo(f[f"brow_outer_{s}"], "brow_outer"))
         corner_geo = _geo(f[f"corner_h_{s}"], "corner_up")
         put(f"au12_{s}", 0.5 * b("mouthSmile" + side) + 0.5 * corner_geo)
@@ -187,7 +191,9 @@ def compute_aus_batch(blendshapes: np.ndarray, landmarks: np.ndarray, transform:
     corner_h = 0.5 * (f["corner_h_l"] + f["corner_h_r"])
     red = f["upper_red"] + f["lower_red"]
     bl, br = pair("browDown")
-    put("au04", 0.4 * 0.5 * (bl + br) + 0.3 * _geo(brow_in, "brow_lower") + 0.3 * _geo(f["brow_gap"], "brow_gap"))
+    brow_slope = brow_in - 0.5 * (f["brow_outer_l"] + f["brow_outer_r"])
+    put("au04", 0.4 * 0.5 * (bl + br) + 0.2 * _geo(brow_in, "brow_lower") + 0.2 * _geo(f["brow_gap"], "brow_gap")
+        + 0.2 * _geo(brow_slope, "brow_v"))
     put("au05", 0.5 * np.mean(pair("eyeWide"), axis=0) + 0.5 * _geo(eye_open, "eye_open"))
     put("au06", 0.5 * np.mean(pair("cheekSquint"), axis=0) + 0.5 * _geo(lower_lid, "lower_lid"))
     put("au07", 0.4 * np.mean(pair("eyeSquint"), axis=0) + 0.3 * _geo(eye_open, "eye_narrow")
