@@ -45,19 +45,20 @@ CLASSES7 = ("neutral", "anger", "disgust", "fear", "happiness", "sadness", "surp
 # neutral (0..1). Neutral is the reference class (bias 0, no weights).
 HAND_WEIGHTS: dict[str, dict[str, float]] = {
     "happiness": {"au12": 7.0, "au06": 2.0, "au25": 0.5, "au04": -2.0, "au15": -3.0},
-    "sadness": {"au01": 1.0, "au04": 2.0, "au07": 2.0, "au15": 5.0, "au17": 2.0, "au45": 3.0, "au12": -4.0,
-                "au23": -2.0, "au25": -1.0, "au05": -2.0},
-    "surprise": {"au01": 3.0, "au02": 3.0, "au05": 4.0, "au26": 3.0, "au25": 2.0, "au04": -3.0, "au07": -2.0},
-    "fear": {"au01": 2.0, "au02": 1.0, "au04": 2.0, "au05": 3.0, "au07": 1.0, "au20": 4.0, "au25": 2.0,
-             "au26": 1.0, "au12": -4.0},
-    "anger": {"au04": 3.0, "au05": 2.0, "au23": 4.0, "au24": 2.0, "au12": -4.0, "au01": -2.0, "au15": -2.0,
-              "au45": -3.0, "au25": -1.0},
-    "disgust": {"au09": 4.0, "au10": 4.0, "au06": 2.0, "au07": 2.0, "au04": 2.0, "au15": 1.5, "au17": 1.5,
-                "au12": -6.0},
+    "sadness": {"au01": 2.0, "au04": 2.0, "au07": 3.0, "au15": 4.0, "au17": 2.0, "au20": 4.0, "au45": 4.0,
+                "au12": -4.0, "au10": -3.0, "au09": -2.0, "au05": -2.0, "au25": -2.0},
+    "surprise": {"au01": 3.0, "au02": 3.0, "au05": 4.0, "au26": 3.0, "au25": 2.0, "au04": -3.0, "au07": -2.0,
+                 "au20": -2.0},
+    "fear": {"au01": 2.0, "au02": 1.0, "au04": 2.0, "au05": 2.0, "au14": 2.0, "au20": 4.0, "au25": 2.5,
+             "au26": -1.0, "au12": -2.0},
+    "anger": {"au04": 4.0, "au05": 2.0, "au09": 3.0, "au17": 2.0, "au23": 5.0, "au24": 3.0, "au12": -3.0,
+              "au01": -2.0, "au06": -2.0, "au07": -1.0, "au45": -3.0},
+    "disgust": {"au04": 3.0, "au06": 1.0, "au07": 2.0, "au09": 3.0, "au10": 5.0, "au15": 2.0, "au12": -6.0,
+                "au20": -2.0},
     "contempt": {"asym12": 10.0, "asym14": 8.0, "au12": -2.0},
 }
-HAND_BIAS = {"neutral": 0.0, "happiness": -1.0, "sadness": -1.5, "surprise": -1.5, "fear": -2.0, "anger": -1.5,
-             "disgust": -1.8, "contempt": -2.0}
+HAND_BIAS = {"neutral": 0.0, "happiness": -1.0, "sadness": -1.8, "surprise": -1.8, "fear": -2.0, "anger": -1.5,
+             "disgust": -2.0, "contempt": -2.0}
 
 
 def hand_model() -> EmotionModel:

@@ -59,7 +59,7 @@ GEOMETRY: dict[str, tuple[float, float]] = {
     "corner_back": (-0.30, -0.09),  # AU14 (with AU12) pulls the corner back into the cheek
     "mouth_w": (0.755, +0.20),     # AU20 stretches the mouth sideways
     "red_thin": (0.39, -0.08),     # AU23/AU24 narrow the red of the lips (upper + lower vermilion height)
-    "chin": (0.70, -0.15),         # AU17 pushes the chin boss and lower lip up
+    "chin": (0.70, +0.15),         # AU17 pushes the lower lip up, away from the chin's lowest point
     "jaw": (1.49, +0.30),          # AU26 drops the jaw (subnasale -> chin)
 }
 NEUTRAL_LEVEL = 0.2
@@ -203,8 +203,8 @@ def compute_aus_batch(blendshapes: np.ndarray, landmarks: np.ndarray, transform:
     put("au10", 0.4 * np.mean(pair("mouthUpperUp"), axis=0) + 0.6 * _geo(f["nose_lip"], "nose_lip"))
     put("au15", 0.5 * np.mean(pair("mouthFrown"), axis=0) + 0.5 * _geo(corner_h, "corner_down"))
     put("au17", 0.5 * b("mouthShrugLower") + 0.5 * _geo(f["chin"], "chin"))
-    stretch_geo = np.clip(_geo(f["mouth_w"], "mouth_w") - np.clip((corner_h - GEOMETRY["corner_up"][0])
-                                                                   / GEOMETRY["corner_up"][1], 0, 1), 0, 1)
+    # a smile widens the mouth too: remove the part MediaPipe attributes to smiling
+    stretch_geo = np.clip(_geo(f["mouth_w"], "mouth_w") - np.mean(pair("mouthSmile"), axis=0), 0, 1)
     put("au20", 0.5 * np.mean(pair("mouthStretch"), axis=0) + 0.5 * stretch_geo)
     press = np.mean(pair("mouthPress"), axis=0)
     thin = _geo(red, "red_thin")
