@@ -112,3 +112,34 @@ def test_batch_matches_single(faces):
 def test_bad_shapes_raise():
     with pytest.raises(ValueError, match="blendshapes"):
         compute_aus(np.zeros(50), np.zeros((478, 3)), np.eye(4), frame_size=(10, 10))
+
+
+# ------------------------------------------------------------------ gaze.py helpers (same real face)
+def test_gaze_scale_mouth_on_the_real_face(faces):
+    from microcue.signals import gaze as gz
+
+    f = faces["base"][0]
+    off = gz.gaze_offset(f.landmarks, frame_size=f.frame_size)
+    assert off.shape == (2,) and np.all(np.abs(off) < 0.35)  # she looks roughly into the camera
+    iod = gz.face_scale(f.landmarks, frame_size=f.frame_size)
+    w, h = f.frame_size
+    assert 30 < iod < 0.5 * w
+    # moving the irises 5 px to the image right turns the horizontal offset positive
+    lm = f.landmarks.copy()
+    lm[468:478, 0] += 5.0 / w
+    assert gz.gaze_offset(lm, frame_size=f.frame_size)[0] > off[0] + 0.1
+    assert 0 <= gz.mouth_opening(f.landmarks, frame_size=f.frame_size) < 0.5
+
+
+def test_engagement_formula():
+    from microcue.signals import gaze as gz
+
+    ahead, away = np.zeros(2), np.array([0.9, 0.0])
+    pose = np.zeros(3)
+    assert gz.engagement(ahead, pose, 0.0, 1.0) == pytest.approx(0.6 + 0.15 * 0.5)
+    assert gz.engagement(away, np.array([40.0, 0, 0]), 0.0, 1.0) == pytest.approx(0.15 * 0.5)
+    assert gz.engagement(ahead, pose, 0.3, 1.25) == pytest.approx(1.0)
+    assert gz.engagement(on_screen=0.0, expressivity=0.0, scale_ratio=1.0) < gz.engagement(ahead, pose, 0, 1)
+    assert gz.blink(np.array([0.1, 0.6])).tolist() == [False, True]
+    with pytest.raises(ValueError):
+        gz.engagement(expressivity=0.1)

@@ -106,6 +106,11 @@ class NeutralBaseline:
         self.n_seen_ = 0
         self.n_accepted_ = 0
 
+    @property
+    def ready(self) -> bool:
+        """True once ``warmup`` frames have been accepted as neutral (before that the prior dominates)."""
+        return self.n_accepted_ >= self.warmup
+
     def update(self, aus: np.ndarray, *, quality: float = 1.0) -> np.ndarray:
         """Feed one frame's raw AUs; returns them relative to the neutral *before* this frame (clipped >= 0)."""
         a = np.asarray(aus, dtype=np.float64)

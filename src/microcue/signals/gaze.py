@@ -99,13 +99,33 @@ def mouth_opening(landmarks: np.ndarray, *, frame_size: tuple[int, int] = (1, 1)
     return gap / np.where(width > 1e-9, width, 1.0)
 
 
-def engagement(gaze: np.ndarray, pose_deg: np.ndarray, expressivity: np.ndarray | float,
-               scale_ratio: np.ndarray | float, *, max_angle_deg: float = 30.0) -> np.ndarray:
+def gaze_direction(landmarks: np.ndarray, *, frame_size: tuple[int, int] = (1, 1)) -> np.ndarray:
+    """Alias of :func:`gaze_offset` (``(..., 2)``: horizontal, vertical)."""
+    return gaze_offset(landmarks, frame_size=frame_size)
+
+
+def interocular_px(landmarks: np.ndarray, *, frame_size: tuple[int, int]) -> np.ndarray:
+    """Alias of :func:`face_scale` (inter-ocular distance in pixels)."""
+    return face_scale(landmarks, frame_size=frame_size)
+
+
+def on_screen(gaze_x: np.ndarray | float, gaze_y: np.ndarray | float, yaw: np.ndarray | float,
+              pitch: np.ndarray | float, *, max_angle_deg: float = 20.0) -> np.ndarray:
+    """Looking at (or near) the screen: :func:`gaze_aversion` at most ``max_angle_deg`` (default 20). Boolean."""
+    off = np.stack(np.broadcast_arrays(np.asarray(gaze_x, float), np.asarray(gaze_y, float)), axis=-1)
+    pose = np.stack(np.broadcast_arrays(np.asarray(yaw, float), np.asarray(pitch, float)), axis=-1)
+    return gaze_aversion(off, pose) <= max_angle_deg
+
+
+def engagement(gaze: np.ndarray | None = None, pose_deg: np.ndarray | None = None,
+               expressivity: np.ndarray | float = 0.0, scale_ratio: np.ndarray | float = 1.0, *,
+               on_screen: np.ndarray | float | None = None, max_angle_deg: float = 30.0) -> np.ndarray:
     """Engagement score in [0, 1] from where the person looks, how much their face moves and how close they are.
 
     Formula (all terms in [0, 1])::
 
         attention  = clip(1 - gaze_aversion(gaze, pose_deg) / max_angle_deg, 0, 1)    # 1 = looking at the screen
+                     (or the given ``on_screen`` value, 0/1 or a fraction, when gaze and pose are not given)
         animation  = clip(expressivity / 0.3, 0, 1)                                  # 1 = clearly expressive face
         proximity  = clip(0.5 + 2 * (scale_ratio - 1), 0, 1)                         # 0.5 at the usual distance;
                                                                                      # 1 at +25 % closer (leaning in)
@@ -116,9 +136,15 @@ def engagement(gaze: np.ndarray, pose_deg: np.ndarray, expressivity: np.ndarray 
         pose_deg: ``(..., 3)`` yaw, pitch, roll in degrees.
         expressivity: ``(...)`` from :func:`microcue.signals.baseline.expressivity` (AU deltas, 0..1).
         scale_ratio: ``(...)`` face scale divided by the person's baseline face scale.
+        on_screen: alternative to ``gaze``/``pose_deg``: attention given directly (e.g. :func:`on_screen`).
         max_angle_deg: gaze-away angle at which attention reaches 0 (default 30 degrees).
     """
-    attention = np.clip(1.0 - gaze_aversion(gaze, pose_deg) / max_angle_deg, 0.0, 1.0)
+    if gaze is not None:
+        attention = np.clip(1.0 - gaze_aversion(gaze, pose_deg) / max_angle_deg, 0.0, 1.0)
+    elif on_screen is not None:
+        attention = np.clip(np.asarray(on_screen, dtype=np.float64), 0.0, 1.0)
+    else:
+        raise ValueError("engagement needs gaze (with pose_deg) or on_screen")
     animation = np.clip(np.asarray(expressivity, dtype=np.float64) / 0.3, 0.0, 1.0)
     proximity = np.clip(0.5 + 2.0 * (np.asarray(scale_ratio, dtype=np.float64) - 1.0), 0.0, 1.0)
     return np.clip(0.6 * attention + 0.25 * animation + 0.15 * proximity, 0.0, 1.0)
