@@ -230,6 +230,33 @@ def main(argv: list[str] | None = None) -> int:
                                                                  labels=CLASSES7)
     (OUT / "lr_calibration_research_only.json").write_text(json.dumps(lr_all.to_dict(), indent=1))
 
+    # ceiling check: LR over the raw pose-free geometry + all 52 blendshapes (standardised, signed deltas over
+    # the leave-performer-out population neutral). Diagnostic only: it says how much the AU layer loses.
+    from microcue.signals.aus import canonical_landmarks, geometry_features
+
+    geo = geometry_features(canonical_landmarks(tw["lms"], tw["tf"], frame_size=(512, 512)))
+    assert np.all(tw["size"] == 512), "rich-feature check assumes one image size"
+    rich = np.hstack([np.stack([geo[k] for k in sorted(geo)], 1), tw["bs"]])
+    pred_rich = np.zeros(len(y_tw), int)
+    for pp in np.unique(perf):
+        test = perf == pp
+        xd = rich - np.median(rich[is_neutral & ~test], axis=0)
+        sd = xd[~test].std(axis=0) + 1e-6
+        w, b = fit_lr(xd[~test] / sd, y_idx[~test])
+        pred_rich[test] = np.argmax((xd[test] / sd) @ w.T + b, axis=1)
+    results["taiwanese/lr-rich(lopo, diagnostic)"] = score_predictions(
+        y_tw, [CLASSES7[i] for i in pred_rich], labels=CLASSES7)
+
+    # human reference: raters' majority vote vs the posed label (ratings.csv)
+    import csv
+
+    with (SETS["taiwanese"].parent / "ratings.csv").open(newline="") as fh:
+        votes = {r["path"]: r["vote_argmax"].replace("neutral_calm", "neutral") for r in csv.DictReader(fh)}
+    rel = [str(Path(p).relative_to(SETS["taiwanese"].parent)) for p in tw["paths"]]
+    if all(r in votes for r in rel):
+        results["taiwanese/human raters (vote argmax)"] = score_predictions(y_tw, [votes[r] for r in rel],
+                                                                           labels=CLASSES7)
+
     from microcue.evaluation.images import format_report
 
     for k, r in results.items():
