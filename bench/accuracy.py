@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from microcue.evaluation.images import ImageLandmarker, load_rgb, prepare_image, read_labels, score_predictions
+from microcue.evaluation.images import ImageLandmarker, load_rgb, read_labels, score_predictions
 from microcue.signals.aus import AU_NAMES, compute_aus_batch
 from microcue.signals.baseline import relative_to_neutral
 from microcue.signals.emotions import EMOTIONS, FEATURES, EmotionModel, features
@@ -78,7 +78,7 @@ def cache_raw(name: str, *, refresh: bool = False) -> dict[str, np.ndarray]:
     t0 = time.time()
     with ImageLandmarker() as lm:
         for i, (p, _) in enumerate(rows):
-            f = lm.detect(prepare_image(load_rgb(p)))
+            f = lm.detect_image(load_rgb(p))
             if f is not None:
                 bs[i], lms[i], tf[i], size[i], found[i] = f.blendshapes, f.landmarks, f.transform, f.frame_size, 1
     print(f"{name}: landmarker on {n} images in {time.time() - t0:.1f} s", file=sys.stderr)
@@ -154,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--refresh", action="store_true", help="re-run the landmarker instead of using the cache")
     ap.add_argument("--write-calibration", action="store_true", help="regenerate the shipped calibration JSON")
+    ap.add_argument("--noisy", action="store_true",
+                    help="also run evaluate_images on the noisy in-the-wild set (robustness smoke: faces found)")
     args = ap.parse_args(argv)
     if not all(p.exists() for p in SETS.values()):
         print(f"data not found under {DATA}", file=sys.stderr)
@@ -257,7 +259,13 @@ def main(argv: list[str] | None = None) -> int:
         results["taiwanese/human raters (vote argmax)"] = score_predictions(y_tw, [votes[r] for r in rel],
                                                                            labels=CLASSES7)
 
-    from microcue.evaluation.images import format_report
+    from microcue.evaluation.images import evaluate_images, format_report
+
+    if args.noisy:
+        t0 = time.time()
+        noisy = SETS["jaffe"].parent / "labels_noisy_legend.csv"
+        results["noisy-in-the-wild (smoke, labels unreliable)"] = evaluate_images(noisy)
+        print(f"noisy set: {time.time() - t0:.1f} s", file=sys.stderr)
 
     for k, r in results.items():
         print(f"\n=== {k}\n{format_report(r)}")

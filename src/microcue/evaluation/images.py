@@ -41,13 +41,15 @@ class ImageFace:
     frame_size: tuple[int, int]
 
 
-def prepare_image(image: np.ndarray, *, pad_frac: float = 0.5, min_side: int = 384) -> np.ndarray:
+def prepare_image(image: np.ndarray, *, pad_frac: float = 0.5, min_side: int = 384,
+                  border: str = "replicate") -> np.ndarray:
     """Make any image detector-friendly: RGB uint8, padded and upscaled.
 
     Args:
         image: ``(H, W)`` grey, ``(H, W, 1|3|4)`` in RGB(A) order, uint8.
-        pad_frac: border added on each side as a fraction of the image size (edge replicate). Face crops
-            that touch the border are found far more often once padded.
+        pad_frac: border added on each side as a fraction of the image size. Face crops that touch the
+            border are found far more often once padded.
+        border: ``"replicate"`` (edge pixels) or ``"constant"`` (mid grey).
         min_side: the padded image is upscaled (cubic) so its shorter side is at least this many pixels.
 
     Returns:
@@ -68,8 +70,13 @@ def prepare_image(image: np.ndarray, *, pad_frac: float = 0.5, min_side: int = 3
         img = np.clip(img, 0, 255).astype(np.uint8)
     h, w = img.shape[:2]
     ph, pw = int(round(h * pad_frac)), int(round(w * pad_frac))
+    if border not in ("replicate", "constant"):
+        raise ValueError(f"border must be 'replicate' or 'constant', got {border!r}")
     if ph or pw:
-        img = cv2.copyMakeBorder(img, ph, ph, pw, pw, cv2.BORDER_REPLICATE)
+        if border == "replicate":
+            img = cv2.copyMakeBorder(img, ph, ph, pw, pw, cv2.BORDER_REPLICATE)
+        else:
+            img = cv2.copyMakeBorder(img, ph, ph, pw, pw, cv2.BORDER_CONSTANT, value=(128, 128, 128))
     h, w = img.shape[:2]
     scale = min_side / min(h, w)
     if scale > 1.0:
@@ -88,6 +95,16 @@ def load_rgb(path: str | Path) -> np.ndarray:
     if bgr is None:
         raise InvalidInputError(f"cannot decode image {p}: not an image OpenCV can read")
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+PREPARATIONS: tuple[dict[str, Any], ...] = (
+    {"pad_frac": 0.5, "border": "replicate"},
+    {"pad_frac": 0.5, "border": "constant"},
+    {"pad_frac": 0.0},
+    {"pad_frac": 1.0, "border": "constant"},
+    {"pad_frac": 1.0, "border": "replicate"},
+)
+"""Padding attempts of :meth:`ImageLandmarker.detect_image`, in order (each upscaled to >= 384 px)."""
 
 
 class ImageLandmarker:
@@ -123,6 +140,18 @@ class ImageLandmarker:
         tf = np.asarray(res.facial_transformation_matrixes[0], dtype=np.float64).reshape(4, 4)
         h, w = rgb.shape[:2]
         return ImageFace(bs, lms, tf, (int(w), int(h)))
+
+    def detect_image(self, image: np.ndarray) -> ImageFace | None:
+        """Find the face in a raw image, trying the preparations of ``PREPARATIONS`` in order.
+
+        Small and tightly cropped faces are found by different paddings; the first that works is kept. The
+        returned landmarks are normalised to the prepared image that worked (``frame_size`` says its size).
+        """
+        for kw in PREPARATIONS:
+            face = self.detect(prepare_image(image, **kw))
+            if face is not None:
+                return face
+        return None
 
     def close(self) -> None:
         self._lm.close()
@@ -160,7 +189,7 @@ def extract_features(paths: Iterable[Path]) -> list[np.ndarray | None]:
     out: list[np.ndarray | None] = []
     with ImageLandmarker() as lm:
         for p in paths:
-            face = lm.detect(prepare_image(load_rgb(p)))
+            face = lm.detect_image(load_rgb(p))
             out.append(None if face is None else
                        compute_aus(face.blendshapes, face.landmarks, face.transform, frame_size=face.frame_size))
     return out
