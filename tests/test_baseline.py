@@ -99,3 +99,28 @@ def test_bad_input():
         NeutralBaseline().update(np.zeros(3))
     with pytest.raises(ValueError):
         NeutralBaseline(rate=0)
+
+
+def test_resting_face_far_from_the_prior_is_learned_but_a_smile_is_not():
+    """Low brows and pressed lips at rest (far from the population) are bootstrapped from the calmest frames;
+    a smile that is there from the first frame is not."""
+    from microcue.signals.emotions import EMOTIONS, emotion_probs
+
+    rng = np.random.default_rng(5)
+    resting = population_neutral().copy()
+    for name in ("au04", "au23", "au24"):
+        resting[AU_INDEX[name]] += 0.3
+    b = NeutralBaseline(bootstrap_after=150)
+    first = b.update(_frame(rng, resting))
+    assert EMOTIONS[int(np.argmax(emotion_probs(first)))] == "anger"  # before learning: looks angry
+    for _ in range(300):
+        d = b.update(_frame(rng, resting))
+    assert b.bootstrapped_
+    assert d[AU_INDEX["au04"]] < 0.05
+    assert EMOTIONS[int(np.argmax(emotion_probs(d)))] == "neutral"
+
+    b2 = NeutralBaseline(bootstrap_after=150)
+    for _ in range(30 * 60):
+        d2 = b2.update(_frame(rng, resting, au12=0.5, au06=0.3))
+    assert d2[AU_INDEX["au12"]] > 0.4
+    assert EMOTIONS[int(np.argmax(emotion_probs(d2)))] == "happiness"

@@ -10,7 +10,15 @@ produces only high-expressivity frames, so the smile never becomes their neutral
 and the neutral moves toward accepted frames by an exponential moving average whose step is
 ``quality / (n_accepted_ + warmup)`` early on and ``rate * quality`` later (so the first seconds adapt fast and
 the estimate then drifts slowly). Deviations *below* the neutral are always accepted at half the rate (a face
-more relaxed than the prior is evidence for a lower neutral). Memory is O(number of AUs).
+more relaxed than the prior is evidence for a lower neutral).
+
+Resting faces differ from the population (low-set brows, thin lips, a long chin): a person whose relaxed face is
+far from the prior would never pass the acceptance test. So the baseline keeps the ``keep`` least expressive
+frames it has seen (a fixed-size buffer), and if after ``bootstrap_after`` frames fewer than ``warmup`` frames
+were accepted, it sets the *morphology-prone* AUs (``MORPHOLOGY_AUS``: brows, lids, nose, lips, chin - the ones
+that a face's shape moves) to the median of that buffer, once. Expression-only AUs (AU12 smile, AU6 cheek raise,
+AU25/26 mouth opening, AU5 lid raise, AU45 blink) keep the prior, so a person who smiles from the first frame for
+a whole minute still has their smile measured as a smile. Memory is O(keep x number of AUs).
 """
 
 from __future__ import annotations
@@ -26,6 +34,11 @@ from microcue.errors import InvalidInputError
 from microcue.signals.aus import AU_NAMES
 
 CALIBRATION_FILE = "emotion_calibration.json"
+
+MORPHOLOGY_AUS: tuple[str, ...] = tuple(
+    n for n in AU_NAMES if n.split("_")[0] in ("au01", "au02", "au04", "au07", "au09", "au10", "au14", "au15",
+                                               "au17", "au20", "au23", "au24"))
+"""AUs whose raw value depends on the shape of a relaxed face as much as on expression (bootstrapped)."""
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +86,9 @@ class NeutralBaseline:
         warmup: accepted frames over which the step falls from 1/warmup to ``rate``. Default 30.
         min_quality: frames below this quality are ignored. Default 0.3.
         prior: ``(n_aus,)`` starting neutral; default the shipped population neutral.
+        keep: size of the buffer of least-expressive frames used by the bootstrap. Default 64.
+        bootstrap_after: frames after which, if fewer than ``warmup`` were accepted, the morphology-prone AUs
+            are set from that buffer (once). Default 150 (5 s at 30 fps).
 
     Latency: 0 frames (each update returns the delta for the frame given).
 
@@ -80,10 +96,11 @@ class NeutralBaseline:
         neutral_: ``(len(AU_NAMES),)`` current neutral estimate.
         n_seen_: frames given to update().
         n_accepted_: frames that updated the neutral.
+        bootstrapped_: True once the resting-face bootstrap has been applied.
     """
 
     def __init__(self, *, accept: float = 0.08, rate: float = 0.01, warmup: int = 30, min_quality: float = 0.3,
-                 prior: np.ndarray | None = None) -> None:
+                 prior: np.ndarray | None = None, keep: int = 64, bootstrap_after: int = 150) -> None:
         if not 0.0 < accept < 1.0:
             raise ValueError(f"accept must be in (0, 1), got {accept}")
         if not 0.0 < rate <= 1.0:
@@ -94,7 +111,11 @@ class NeutralBaseline:
         self.rate = rate
         self.warmup = warmup
         self.min_quality = min_quality
+        if keep < 1 or bootstrap_after < 1:
+            raise ValueError(f"keep and bootstrap_after must be >= 1, got {keep} and {bootstrap_after}")
         self.prior = prior
+        self.keep = keep
+        self.bootstrap_after = bootstrap_after
         self.reset()
 
     def reset(self) -> None:
@@ -105,6 +126,9 @@ class NeutralBaseline:
         self.neutral_ = prior.copy()
         self.n_seen_ = 0
         self.n_accepted_ = 0
+        self.bootstrapped_ = False
+        self._calm = np.empty((0, len(AU_NAMES)))  # least expressive frames seen (bounded by keep)
+        self._calm_expr = np.empty(0)
 
     @property
     def ready(self) -> bool:
@@ -121,13 +145,33 @@ class NeutralBaseline:
         if quality < self.min_quality:
             return delta
         step = max(1.0 / (self.n_accepted_ + self.warmup), self.rate) * float(quality)
-        if float(expressivity(delta)) <= self.accept:
+        expr = float(expressivity(delta))
+        if expr <= self.accept:
             self.neutral_ += step * (a - self.neutral_)
             self.n_accepted_ += 1
         else:
             below = np.minimum(a - self.neutral_, 0.0)
             self.neutral_ += 0.5 * step * below
+        if not self.bootstrapped_:
+            self._remember_calm(a, expr)
+            if self.n_seen_ >= self.bootstrap_after and self.n_accepted_ < self.warmup:
+                idx = [i for i, n in enumerate(AU_NAMES) if n in MORPHOLOGY_AUS]
+                self.neutral_[idx] = np.median(self._calm[:, idx], axis=0)
+                self.bootstrapped_ = True
+                self._calm, self._calm_expr = np.empty((0, len(AU_NAMES))), np.empty(0)
+            elif self.n_accepted_ >= self.warmup:
+                self.bootstrapped_ = True  # not needed: the person showed a prior-like relaxed face
+                self._calm, self._calm_expr = np.empty((0, len(AU_NAMES))), np.empty(0)
         return delta
+
+    def _remember_calm(self, a: np.ndarray, expr: float) -> None:
+        if len(self._calm_expr) < self.keep:
+            self._calm = np.vstack([self._calm, a])
+            self._calm_expr = np.append(self._calm_expr, expr)
+        else:
+            worst = int(np.argmax(self._calm_expr))
+            if expr < self._calm_expr[worst]:
+                self._calm[worst], self._calm_expr[worst] = a, expr
 
     def transform(self, aus: np.ndarray) -> np.ndarray:
         """AUs ``(..., n_aus)`` relative to the current neutral, without learning from them."""
@@ -146,7 +190,8 @@ class NeutralBaseline:
             "microcue_version": ver,
             "au_names": list(AU_NAMES),
             "params": {"accept": self.accept, "rate": self.rate, "warmup": self.warmup,
-                       "min_quality": self.min_quality},
+                       "min_quality": self.min_quality, "keep": self.keep, "bootstrap_after": self.bootstrap_after},
+            "bootstrapped": self.bootstrapped_,
             "neutral": [float(v) for v in self.neutral_],
             "n_seen": self.n_seen_,
             "n_accepted": self.n_accepted_,
@@ -168,4 +213,5 @@ class NeutralBaseline:
         obj.neutral_ = np.array([saved.get(n, obj.neutral_[i]) for i, n in enumerate(AU_NAMES)])
         obj.n_seen_ = int(data.get("n_seen", 0))
         obj.n_accepted_ = int(data.get("n_accepted", 0))
+        obj.bootstrapped_ = bool(data.get("bootstrapped", obj.n_accepted_ >= obj.warmup))
         return obj
