@@ -204,12 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     # shipped model with each performer's OWN neutral (median of their neutral images): what a per-person
     # NeutralBaseline gives in a call once it has seen the person relaxed. Performers 12, 13, 18 etc. all have
     # neutral images; a performer without any falls back to the leave-performer-out population neutral.
+    # The image being classified is never part of its own reference (leave-one-image-out for neutral images).
     pred_own = [""] * len(y_tw)
     for pp in np.unique(perf):
         test = perf == pp
-        own = is_neutral & test
-        neu = np.median(a_tw[own], axis=0) if own.any() else np.median(a_tw[is_neutral & ~test], axis=0)
         for i in np.flatnonzero(test):
+            own = is_neutral & test
+            own[i] = False
+            neu = np.median(a_tw[own], axis=0) if own.any() else np.median(a_tw[is_neutral & ~test], axis=0)
             pred_own[i] = predict(hand, a_tw[i:i + 1], neu)[0]
     results["taiwanese/shipped(own-neutral)"] = score_predictions(y_tw, pred_own, labels=CLASSES7)
     results["jaffe/shipped"] = score_predictions(y_jf, predict(hand, a_jf, pop_neutral), labels=CLASSES7)
