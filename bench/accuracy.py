@@ -82,8 +82,8 @@ def cache_raw(name: str, *, refresh: bool = False) -> dict[str, np.ndarray]:
             if f is not None:
                 bs[i], lms[i], tf[i], size[i], found[i] = f.blendshapes, f.landmarks, f.transform, f.frame_size, 1
     print(f"{name}: landmarker on {n} images in {time.time() - t0:.1f} s", file=sys.stderr)
-    data = dict(bs=bs, lms=lms, tf=tf, size=size, found=found, paths=np.array([str(p) for p, _ in rows]),
-                labels=np.array([lab for _, lab in rows]))
+    data = {"bs": bs, "lms": lms, "tf": tf, "size": size, "found": found, "paths": np.array([str(p) for p, _ in rows]),
+                "labels": np.array([lab for _, lab in rows])}
     np.savez_compressed(path, **data)
     return data
 

@@ -32,7 +32,7 @@ def faces():
         base = lm.detect(img)
         assert base is not None, "no face found in the astronaut image"
         w, h = base.frame_size
-        px = lambda i: (base.landmarks[i, 0] * w, base.landmarks[i, 1] * h)  # noqa: E731
+        px = lambda i: (base.landmarks[i, 0] * w, base.landmarks[i, 1] * h)
         iod = np.hypot(*(np.subtract(px(263), px(33))))
         variants = {
             "base": img,
@@ -122,7 +122,7 @@ def test_gaze_scale_mouth_on_the_real_face(faces):
     off = gz.gaze_offset(f.landmarks, frame_size=f.frame_size)
     assert off.shape == (2,) and np.all(np.abs(off) < 0.35)  # she looks roughly into the camera
     iod = gz.face_scale(f.landmarks, frame_size=f.frame_size)
-    w, h = f.frame_size
+    w, _h = f.frame_size
     assert 30 < iod < 0.5 * w
     # moving the irises 5 px to the image right turns the horizontal offset positive
     lm = f.landmarks.copy()

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from microcue.signals.aus import AU_INDEX, AU_NAMES
-from microcue.signals.emotions import (EMOTIONS, FEATURES, EmotionModel, confidence, emotion_probs,
-                                       load_calibration, valence_arousal)
+from microcue.signals.emotions import (
+    EMOTIONS,
+    FEATURES,
+    EmotionModel,
+    confidence,
+    emotion_probs,
+    load_calibration,
+    valence_arousal,
+)
 
 N = len(AU_NAMES)
 

@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from microcue.errors import InputNotFoundError, InvalidInputError
-from microcue.evaluation.images import (NO_FACE, ImageLandmarker, evaluate_images, format_report, prepare_image,
-                                        score_predictions)
+from microcue.evaluation.images import (
+    NO_FACE,
+    ImageLandmarker,
+    evaluate_images,
+    format_report,
+    prepare_image,
+    score_predictions,
+)
 
 cv2 = pytest.importorskip("cv2")
 skdata = pytest.importorskip("skimage.data")

@@ -13,9 +13,10 @@ A face that is not found counts as a wrong prediction (predicted label ``"no_fac
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Self
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def prepare_image(image: np.ndarray, *, pad_frac: float = 0.5, min_side: int = 3
     if img.dtype != np.uint8:
         img = np.clip(img, 0, 255).astype(np.uint8)
     h, w = img.shape[:2]
-    ph, pw = int(round(h * pad_frac)), int(round(w * pad_frac))
+    ph, pw = round(h * pad_frac), round(w * pad_frac)
     if border not in ("replicate", "constant"):
         raise ValueError(f"border must be 'replicate' or 'constant', got {border!r}")
     if ph or pw:
@@ -80,7 +81,7 @@ def prepare_image(image: np.ndarray, *, pad_frac: float = 0.5, min_side: int = 3
     h, w = img.shape[:2]
     scale = min_side / min(h, w)
     if scale > 1.0:
-        img = cv2.resize(img, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_CUBIC)
+        img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
     return np.ascontiguousarray(img)
 
 
@@ -111,8 +112,7 @@ class ImageLandmarker:
     """MediaPipe FaceLandmarker in IMAGE mode from the vendored, checksummed bundle. Use as a context manager."""
 
     def __init__(self, *, min_detection_confidence: float = 0.3, min_presence_confidence: float = 0.3) -> None:
-        from mediapipe.tasks.python import BaseOptions
-        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python import BaseOptions, vision
 
         from microcue.faces.model import verified_model_bytes
 
@@ -156,7 +156,7 @@ class ImageLandmarker:
     def close(self) -> None:
         self._lm.close()
 
-    def __enter__(self) -> "ImageLandmarker":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

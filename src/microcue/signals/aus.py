@@ -30,10 +30,10 @@ AU_NAMES: tuple[str, ...] = (
 AU_INDEX = {n: i for i, n in enumerate(AU_NAMES)}
 
 # Landmark indices of MediaPipe's 478-point mesh. "r" = subject's right (image left when facing the camera).
-_EYE = {"r": dict(outer=33, inner=133, upper=(159, 158, 160), lower=(145, 144, 153)),
-        "l": dict(outer=263, inner=362, upper=(386, 385, 387), lower=(374, 373, 380))}
-_BROW = {"r": dict(inner=(107, 55), mid=(105, 52), outer=(70, 46)),
-         "l": dict(inner=(336, 285), mid=(334, 282), outer=(300, 276))}
+_EYE = {"r": {"outer": 33, "inner": 133, "upper": (159, 158, 160), "lower": (145, 144, 153)},
+        "l": {"outer": 263, "inner": 362, "upper": (386, 385, 387), "lower": (374, 373, 380)}}
+_BROW = {"r": {"inner": (107, 55), "mid": (105, 52), "outer": (70, 46)},
+         "l": {"inner": (336, 285), "mid": (334, 282), "outer": (300, 276)}}
 _CORNER = {"r": 61, "l": 291}
 _ALA = {"r": 129, "l": 358}
 _UPPER_LIP_TOP, _UPPER_LIP_IN, _LOWER_LIP_IN, _LOWER_LIP_BOTTOM = 0, 13, 14, 17

@@ -198,7 +198,7 @@ class NeutralBaseline:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "NeutralBaseline":
+    def from_dict(cls, data: dict[str, Any]) -> NeutralBaseline:
         """Rebuild a saved baseline; AUs are matched by name (AUs unknown to the save keep the population prior)."""
         if not isinstance(data, dict) or data.get("kind") != "microcue.NeutralBaseline":
             raise InvalidInputError("not a saved microcue NeutralBaseline (missing kind='microcue.NeutralBaseline')")

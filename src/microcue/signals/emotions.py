@@ -76,7 +76,7 @@ class EmotionModel:
         return e / e.sum(axis=-1, keepdims=True)
 
     @classmethod
-    def from_dict(cls, cal: dict[str, Any]) -> "EmotionModel":
+    def from_dict(cls, cal: dict[str, Any]) -> EmotionModel:
         try:
             wd, bd = cal["weights"], cal["bias"]
             w = np.array([[float(wd.get(e, {}).get(f, 0.0)) for f in FEATURES] for e in EMOTIONS])

@@ -12,7 +12,7 @@ _IRIS = {"r": 468, "l": 473}
 # The corner-to-corner line runs below the pupil: a straight-ahead iris sits ~0.1 half-widths above it
 # (median over frontal faces); subtracted so that 0 means straight ahead.
 _VERTICAL_REST = 0.1
-_EYE = {"r": dict(outer=33, inner=133, upper=159, lower=145), "l": dict(outer=263, inner=362, upper=386, lower=374)}
+_EYE = {"r": {"outer": 33, "inner": 133, "upper": 159, "lower": 145}, "l": {"outer": 263, "inner": 362, "upper": 386, "lower": 374}}
 
 
 def _px(landmarks: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
