@@ -154,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--refresh", action="store_true", help="re-run the landmarker instead of using the cache")
     ap.add_argument("--write-calibration", action="store_true", help="regenerate the shipped calibration JSON")
+    ap.add_argument("--clip", action="store_true",
+                    help="also print a per-second emotion timeline of the Pexels clip (sad -> neutral -> laughing)")
     ap.add_argument("--noisy", action="store_true",
                     help="also run evaluate_images on the noisy in-the-wild set (robustness smoke: faces found)")
     args = ap.parse_args(argv)
@@ -272,7 +274,44 @@ def main(argv: list[str] | None = None) -> int:
     for k, r in results.items():
         print(f"\n=== {k}\n{format_report(r)}")
     (OUT / "accuracy.json").write_text(json.dumps(results, indent=1))
+    if args.clip:
+        clip_timeline(DATA / "pexels__wolfgang-langer" / "woman_emotions_pexels.mp4")
     return 0
+
+
+def clip_timeline(path: Path, *, every: int = 2) -> None:
+    """Every ``every``-th frame through landmarker -> AUs -> NeutralBaseline -> emotions; one line per second."""
+    import cv2
+
+    from microcue.signals.aus import AU_INDEX, compute_aus
+    from microcue.signals.baseline import NeutralBaseline
+    from microcue.signals.emotions import emotion_probs
+
+    cap = cv2.VideoCapture(str(path))
+    base, rows, i = NeutralBaseline(), [], 0
+    with ImageLandmarker() as lm:
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if i % every == 0:
+                f = lm.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                if f is not None:
+                    d = base.update(compute_aus(f.blendshapes, f.landmarks, f.transform, frame_size=f.frame_size))
+                    rows.append((t, emotion_probs(d), d))
+            i += 1
+    print(f"\n=== clip {path.name}: per-second mean probabilities (baseline accepted {base.n_accepted_} frames, "
+          f"bootstrapped={base.bootstrapped_})")
+    for sec in range(int(max(r[0] for r in rows)) + 1):
+        rs = [r for r in rows if sec <= r[0] < sec + 1]
+        if not rs:
+            continue
+        p = np.mean([r[1] for r in rs], axis=0)
+        d = np.mean([r[2] for r in rs], axis=0)
+        top = np.argsort(p)[::-1][:2]
+        print(f"{sec:3d} s  {EMOTIONS[top[0]]:9s} {p[top[0]]:.2f}  {EMOTIONS[top[1]]:9s} {p[top[1]]:.2f}  "
+              + " ".join(f"{a}={d[AU_INDEX[a]]:.2f}" for a in ("au01", "au04", "au12", "au25", "au45")))
 
 
 if __name__ == "__main__":
