@@ -92,6 +92,10 @@ def test_warped_real_face_smile_vs_frown():
     """The astronaut with raised vs lowered mouth corners: happiness and sadness move the right way."""
     cv2 = pytest.importorskip("cv2")
     skdata = pytest.importorskip("skimage.data")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from test_aus import _warp
 
     from microcue.evaluation.images import ImageLandmarker
