@@ -1,7 +1,14 @@
-"""analyze(): a recording in, every participant's signals out. The same stages serve the live path."""
+"""analyze(): a recording in, every participant's signals out.
+
+Flow: face pass(es) -> stitched tracks -> participants -> personalised signal rows -> outputs. The face pass is
+the same FaceStage + raw_features the live path runs frame by frame; a long recording is cut into consecutive
+time ranges run in worker processes (one per core), whose tracks are stitched at the boundaries, then one
+process applies each person's baseline in time order, so baselines never restart at a boundary.
+"""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -10,161 +17,183 @@ from pathlib import Path
 import numpy as np
 
 from microcue.analysis import CallAnalysis
-from microcue.errors import MicrocueError
+from microcue.errors import InvalidInputError, MicrocueError
+from microcue.facepass import PassResult, face_pass
 from microcue.faces.participants import RoleSpec, build_participants
 from microcue.io.sink import ParquetRowSink, ensure_writable_dir, write_json
+from microcue.stitch import stitch
 from microcue.video import open_source
 
 ProgressFn = Callable[[int, float], None]
-"""Called after each frame with (frames done, pts_s of the frame)."""
+"""Called as frames are done with (frames done so far, video seconds done so far)."""
 
-
-class TrackStats:
-    """Running per-track facts for the participant stage (bounded: a few numbers per track)."""
-
-    def __init__(self) -> None:
-        self.stats: dict[int, dict] = {}
-
-    def update(self, pts_s: float, observations: Iterable, frame_size: tuple[int, int]) -> None:
-        w, h = frame_size
-        for o in observations:
-            b = o.bbox_xyxy
-            cx, cy = (b[0] + b[2]) / 2 / w, (b[1] + b[3]) / 2 / h
-            s = self.stats.get(o.track_id)
-            if s is None:
-                s = self.stats[o.track_id] = dict(frames=0, first_s=pts_s, last_s=pts_s, cx=0.0, cy=0.0,
-                                                  face_px=0.0)
-            s["frames"] += 1
-            n = s["frames"]
-            s["last_s"] = pts_s
-            s["cx"] += (cx - s["cx"]) / n
-            s["cy"] += (cy - s["cy"]) / n
-            s["face_px"] += (o.width_px - s["face_px"]) / n
+MIN_CHUNK_S = 20.0
+"""A recording is split across processes only when each part gets at least this much video."""
 
 
 def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: float | None = None,
-            out_dir: str | Path | None = None, csv: bool = False, progress: ProgressFn | None = None,
-            face_stage=None, signal_stage=None) -> CallAnalysis:
+            out_dir: str | Path | None = None, csv: bool = False, workers: int | None = None,
+            progress: ProgressFn | None = None) -> CallAnalysis:
     """Analyse a call recording (or a folder of images) and return its participants and signal rows.
 
     Args:
         path: a video file (mp4, mov, mkv, webm, avi, wmv, ...) or a folder of images.
-        roles: ``WHERE=ROLE[:NAME]`` strings or RoleSpec objects (see docs/signals.md).
+        roles: ``WHERE=ROLE[:NAME]`` strings or RoleSpec objects (see README).
         fps: frame rate for an image folder whose file names carry no times.
         out_dir: where to write signals.parquet, participants.json and summary.json (a temporary folder
             when None).
         csv: also write signals.csv.
-        progress: called after every frame with (frames done, pts_s).
+        workers: processes for the face pass (default: the machine's cores, at most one per
+            ``MIN_CHUNK_S`` seconds of video; 1 runs everything in this process).
+        progress: called as frames are done.
 
     Raises:
         MicrocueError subclasses for bad input. When the recording turns out corrupt or truncated midway,
         everything computed up to that point is written first, then the error is raised.
     """
-    from microcue.faces.stage import FaceStage
-    from microcue.signals.stage import SignalStage
-
     specs = [r if isinstance(r, RoleSpec) else RoleSpec.parse(r) for r in roles]
     source = open_source(path, fps=fps)
     out = ensure_writable_dir(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="microcue-"))
-    faces = face_stage or FaceStage()
-    signals = signal_stage or SignalStage()
-    tracks = TrackStats()
-    raw_path = out / ".signals.tracks.parquet"
+    work = Path(tempfile.mkdtemp(prefix=".microcue-work-", dir=out))
     started = time.perf_counter()
-    n_frames = 0
-    first_pts = last_pts = None
-    size = None
-    error: MicrocueError | None = None
-    with ParquetRowSink(raw_path) as sink:
-        try:
-            for frame in source:
-                size = frame.size
-                obs = faces.update(frame)
-                tracks.update(frame.pts_s, obs, size)
-                for row in signals.update(frame.pts_s, frame.index, obs, size):
-                    sink.write(row)
-                n_frames += 1
-                first_pts = frame.pts_s if first_pts is None else first_pts
-                last_pts = frame.pts_s
-                if progress is not None:
-                    progress(n_frames, frame.pts_s)
-        except MicrocueError as exc:
-            error = exc  # keep what was computed, then report
+    info = getattr(source, "info", None)
+    ranges = _ranges(info, workers)
+    try:
+        if len(ranges) == 1:
+            passes = [face_pass(str(path), str(work / "pass0.parquet"), fps=fps, progress=progress)]
+        else:
+            passes = _parallel(str(path), ranges, work, progress)
+        mapping, tracks = stitch(passes, [r[0] for r in ranges[1:]])
+        people = build_participants({g: f.stats() for g, f in tracks.items()}, specs)
+        signals_path = out / "signals.parquet"
+        _personalise(passes, mapping, people, signals_path, out / "signals.csv" if csv else None)
+    finally:
+        for p in work.glob("*"):
+            p.unlink(missing_ok=True)
+        work.rmdir()
     elapsed = time.perf_counter() - started
-    people = build_participants(tracks.stats, specs)
-    signals_path = out / "signals.parquet"
-    _finalise_rows(raw_path, signals_path, people, csv_path=out / "signals.csv" if csv else None)
-    summary = _summary(source, people, tracks, n_frames, (first_pts, last_pts), size, elapsed, signals_path, error)
+    errors = [(r.error_type, r.error) for r in passes if r.error]
+    summary = _summary(source, people, passes, elapsed, signals_path, [e for _, e in errors], len(ranges))
     write_json(out / "participants.json", [p.to_dict() for p in people])
     write_json(out / "summary.json", summary)
     result = CallAnalysis(Path(path), people, summary, signals_path, out, warnings=summary["warnings"])
-    if error is not None:
-        raise error
+    if errors:
+        raise InvalidInputError(errors[0][1])
     return result
 
 
-def _finalise_rows(raw_path: Path, signals_path: Path, people, *, csv_path: Path | None) -> None:
-    """Rewrite per-track rows as per-participant rows, one row group at a time (bounded memory)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _ranges(info, workers: int | None) -> list[tuple[float, float | None]]:
+    """Consecutive ``[start, end)`` time ranges, one per worker; the last is open-ended."""
+    if info is None or not info.duration_s:
+        return [(0.0, None)]
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    n = max(1, min(n, int(info.duration_s // MIN_CHUNK_S)))
+    if n == 1:
+        return [(0.0, None)]
+    step = info.duration_s / n
+    cuts = [round(i * step, 3) for i in range(n)]
+    return [(cuts[i], cuts[i + 1] if i + 1 < n else None) for i in range(n)]
+
+
+def _parallel(path: str, ranges, work: Path, progress: ProgressFn | None) -> list[PassResult]:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("spawn")  # MediaPipe's threads do not survive fork
+    counters = ctx.Array("d", 2 * len(ranges), lock=False)
+    with ProcessPoolExecutor(len(ranges), mp_context=ctx, initializer=_init_worker,
+                             initargs=(counters,)) as pool:
+        futures = [pool.submit(_worker, k, path, str(work / f"pass{k}.parquet"), s, e)
+                   for k, (s, e) in enumerate(ranges)]
+        while not all(f.done() for f in futures):
+            time.sleep(0.25)
+            if progress is not None:
+                frames = int(sum(counters[0::2]))
+                secs = float(sum(counters[k * 2 + 1] - ranges[k][0] for k in range(len(ranges))
+                                 if counters[k * 2 + 1] > 0))
+                progress(frames, secs)
+        return [f.result() for f in futures]
+
+
+_COUNTERS = None
+
+
+def _init_worker(counters) -> None:
+    global _COUNTERS
+    _COUNTERS = counters
+
+
+def _worker(k: int, path: str, raw_path: str, start_s: float, end_s: float | None) -> PassResult:
+    def note(n: int, pts: float) -> None:
+        _COUNTERS[2 * k] = n
+        _COUNTERS[2 * k + 1] = pts
+
+    return face_pass(path, raw_path, start_s=start_s, end_s=end_s, progress=note)
+
+
+def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, csv_path: Path | None) -> None:
+    """Read raw rows pass by pass, in time order, apply each person's baseline, write the final rows."""
     import pyarrow.parquet as pq
 
-    from microcue.signals.schema import empty_frame
+    from microcue.signals.schema import columns, empty_frame
+    from microcue.signals.stage import SignalStage
 
-    track_to_pid = {t: p.id for p in people for t in p.track_ids}
-    if not raw_path.exists():
+    pid_of = {t: p.id for p in people for t in p.track_ids}
+    stage = SignalStage()
+    cols = columns()
+    offset = 0
+    wrote = False
+    with ParquetRowSink(signals_path) as sink:
+        for k, res in enumerate(passes):
+            if Path(res.raw_path).exists():
+                pf = pq.ParquetFile(res.raw_path)
+                for g in range(pf.num_row_groups):
+                    for raw in pf.read_row_group(g).to_pylist():
+                        gid = mapping.get((k, raw["track_id"]))
+                        pid = pid_of.get(gid)
+                        if pid is None:
+                            continue  # a track too short to be a person (detector noise)
+                        raw["track_id"] = gid
+                        raw["frame_index"] += offset
+                        row = stage.personalise(gid, raw)
+                        row["participant"] = pid
+                        sink.write({c: row[c] for c in cols})
+                        wrote = True
+            offset += res.frames
+    if not wrote:
         empty_frame().to_parquet(signals_path, index=False)
-        if csv_path is not None:
-            empty_frame().to_csv(csv_path, index=False)
-        return
-    reader = pq.ParquetFile(str(raw_path))
-    writer = None
-    keys = pa.array(list(track_to_pid), pa.int64())
-    values = pa.array(list(track_to_pid.values()), pa.string())
-    try:
-        for i in range(reader.num_row_groups):
-            table = reader.read_row_group(i)
-            table = table.filter(pc.is_in(table["track_id"], value_set=keys))
-            idx = pc.index_in(table["track_id"], value_set=keys)
-            table = table.set_column(table.schema.get_field_index("participant"), "participant",
-                                     pc.take(values, idx))
-            if writer is None:
-                writer = pq.ParquetWriter(str(signals_path), table.schema, compression="zstd")
-                if csv_path is not None:
-                    table.slice(0, 0).to_pandas().to_csv(csv_path, index=False)
-            writer.write_table(table)
-            if csv_path is not None and table.num_rows:
-                table.to_pandas().to_csv(csv_path, mode="a", header=False, index=False)
-    finally:
-        if writer is not None:
-            writer.close()
-    raw_path.unlink(missing_ok=True)
-    if writer is None:
-        empty_frame().to_parquet(signals_path, index=False)
+    if csv_path is not None:
+        import pandas as pd
+
+        pd.read_parquet(signals_path).to_csv(csv_path, index=False)
 
 
-def _summary(source, people, tracks, n_frames, pts_range, size, elapsed, signals_path, error) -> dict:
-    import pyarrow.parquet as pq
+def _summary(source, people, passes: list[PassResult], elapsed, signals_path, errors, n_workers) -> dict:
+    import pandas as pd
+
+    from microcue.signals.emotions import EMOTIONS
 
     info = getattr(source, "info", None)
-    warnings = []
-    if error is not None:
-        warnings.append(str(error))
+    n_frames = sum(r.frames for r in passes)
+    warnings = list(errors)
     if not people:
         warnings.append("no faces found in this recording")
     per = []
-    if people and signals_path.exists():
-        table = pq.read_table(signals_path, columns=None)
-        df = table.to_pandas()
+    if people:
+        df = pd.read_parquet(signals_path, columns=["participant", "valence", "engagement"]
+                             + [f"p_{e}" for e in EMOTIONS])
         for p in people:
             rows = df[df["participant"] == p.id]
-            probs = {e: float(rows[f"p_{e}"].mean()) for e in _emotions() if f"p_{e}" in rows}
+            probs = {e: round(float(rows[f"p_{e}"].mean()), 4) for e in EMOTIONS}
             per.append(dict(
-                id=p.id, name=p.name, role=p.role, frames=int(len(rows)),
+                id=p.id, name=p.name, role=p.role, position=p.position, frames=int(len(rows)),
                 share_of_frames=round(len(rows) / n_frames, 4) if n_frames else 0.0,
-                mean_emotion=probs,
-                dominant_emotion=max(probs, key=probs.get) if probs else None,
+                first_seen_s=p.first_seen_s, last_seen_s=p.last_seen_s,
+                mean_emotion=probs, dominant_emotion=max(probs, key=probs.get),
                 mean_valence=_mean(rows, "valence"), mean_engagement=_mean(rows, "engagement")))
+    firsts = [r.first_pts_s for r in passes if r.first_pts_s is not None]
+    lasts = [r.last_pts_s for r in passes if r.last_pts_s is not None]
+    size = next((r.size for r in passes if r.size), None)
     return dict(
         source=str(getattr(source, "path", "")),
         kind="video" if info is not None else "images",
@@ -173,26 +202,21 @@ def _summary(source, people, tracks, n_frames, pts_range, size, elapsed, signals
         container_duration_s=getattr(info, "duration_s", None),
         codec=getattr(info, "codec", None),
         frames=n_frames,
-        first_pts_s=pts_range[0],
-        last_pts_s=pts_range[1],
-        participants=per,
+        first_pts_s=min(firsts) if firsts else None,
+        last_pts_s=max(lasts) if lasts else None,
         faces_found=bool(people),
+        participants=per,
         processing_s=round(elapsed, 3),
         frames_per_s=round(n_frames / elapsed, 2) if elapsed > 0 else None,
-        complete=error is None,
+        workers=n_workers,
+        complete=not errors,
         warnings=warnings,
         microcue_version=_version(),
     )
 
 
 def _mean(df, col):
-    return float(np.nanmean(df[col].to_numpy(float))) if col in df and len(df) else None
-
-
-def _emotions():
-    from microcue.signals.emotions import EMOTIONS
-
-    return EMOTIONS
+    return round(float(np.nanmean(df[col].to_numpy(float))), 4) if col in df and len(df) else None
 
 
 def _version() -> str:

@@ -74,7 +74,7 @@ class FaceStage:
             obs = self._landmarker.measure(img, track.predicted_center(t), track.side * self.crop_scale)
             if obs is None or any(iou(obs.bbox_xyxy, o.bbox_xyxy) > 0.4 for o, _ in out):
                 continue  # not found, or the crop slid onto a face another (older) track already holds
-            app = describe(img, obs.bbox_xyxy)
+            app = describe(img, obs.bbox_xyxy, obs.landmarks)
             if not tracker.is_continuation(track, app):
                 continue  # a different person in the same place (speaker cut): left to discovery
             tracker.observe(track, obs.bbox_xyxy, t, app)
@@ -99,7 +99,7 @@ class FaceStage:
                 obs = self._landmarker.measure(img, c, (box[2] - box[0]) * 2.4)
                 if obs is None or any(iou(obs.bbox_xyxy, o.bbox_xyxy) > 0.3 for o, _ in out):
                     continue
-                app = describe(img, obs.bbox_xyxy)
+                app = describe(img, obs.bbox_xyxy, obs.landmarks)
                 track = tracker.assign_new(obs.bbox_xyxy, t, app)
                 if any(o.track_id == track.id for o, _ in out):
                     continue

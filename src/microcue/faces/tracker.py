@@ -28,6 +28,7 @@ class Track:
     first_pts_s: float
     appearance: np.ndarray
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    last_appearance: np.ndarray | None = None
     n_obs: int = 1
     active: bool = True
 
@@ -48,16 +49,20 @@ class FaceTracker:
         lost_after_s: a track not seen for this long stops being followed frame by frame and waits in
             the re-identification gallery.
         reid_min_similarity: appearance similarity (0..1) a returning face needs to take an old id.
-        cut_max_similarity: below this similarity to its own track, a face measured where a track was is
-            treated as a different person (a speaker-view cut), not as the track's continuation.
+        cut_max_similarity: below this similarity to its own track's running appearance, a face measured where
+            a track was is treated as a different person (a speaker-view cut), not as the track's continuation.
+        cut_max_step_similarity: the same for the similarity to the track's previous frame: a cut is abrupt,
+            while a person's own face changes little from one frame to the next.
         max_gallery: how many lost tracks are remembered (bounded memory in a long call).
     """
 
-    def __init__(self, *, lost_after_s: float = 0.8, reid_min_similarity: float = 0.72,
-                 cut_max_similarity: float = 0.55, appearance_rate: float = 0.05, max_gallery: int = 64) -> None:
+    def __init__(self, *, lost_after_s: float = 0.8, reid_min_similarity: float = 0.75,
+                 cut_max_similarity: float = 0.6, cut_max_step_similarity: float = 0.75,
+                 appearance_rate: float = 0.05, max_gallery: int = 64) -> None:
         self.lost_after_s = lost_after_s
         self.reid_min_similarity = reid_min_similarity
         self.cut_max_similarity = cut_max_similarity
+        self.cut_max_step_similarity = cut_max_step_similarity
         self.appearance_rate = appearance_rate
         self.max_gallery = max_gallery
         self.reset()
@@ -72,9 +77,12 @@ class FaceTracker:
 
     def is_continuation(self, track: Track, appearance: np.ndarray) -> bool:
         """Whether a face measured in a track's crop is still that person (False at a speaker cut)."""
-        if track.n_obs < 3 or not appearance.any():
+        if not appearance.any():
             return True
-        return similarity(track.appearance, appearance) >= self.cut_max_similarity
+        if track.last_appearance is not None and (
+                similarity(track.last_appearance, appearance) < self.cut_max_step_similarity):
+            return False
+        return track.n_obs < 3 or similarity(track.appearance, appearance) >= self.cut_max_similarity
 
     def observe(self, track: Track, bbox: np.ndarray, pts_s: float, appearance: np.ndarray) -> None:
         """Fold a measurement into its track."""
@@ -89,6 +97,7 @@ class FaceTracker:
         track.last_pts_s = pts_s
         track.n_obs += 1
         if appearance.any():
+            track.last_appearance = appearance
             rate = max(self.appearance_rate, 1.0 / track.n_obs)
             track.appearance = (1 - rate) * track.appearance + rate * appearance
         track.active = True
@@ -106,7 +115,9 @@ class FaceTracker:
         """A face no active track explains: give it back a lost id if it looks like one, else a new id."""
         best, best_sim = None, self.reid_min_similarity
         for t in self.tracks_.values():
-            if t.active or not appearance.any():
+            # Any track not seen in this frame may be this face: lost ones, and followed ones whose face just
+            # moved elsewhere (a speaker-view cut moves a person from a thumbnail to the main tile).
+            if t.last_pts_s >= pts_s or not appearance.any():
                 continue
             sim = similarity(t.appearance, appearance)
             # A face back where it was lost a moment ago needs less appearance evidence.
@@ -118,7 +129,8 @@ class FaceTracker:
             best.velocity = np.zeros(2)
             self.observe(best, bbox, pts_s, appearance)
             return best
-        track = Track(self._next_id, bbox.astype(float), pts_s, pts_s, appearance.astype(float))
+        track = Track(self._next_id, bbox.astype(float), pts_s, pts_s, appearance.astype(float),
+                      last_appearance=appearance if appearance.any() else None)
         self._next_id += 1
         self.tracks_[track.id] = track
         return track

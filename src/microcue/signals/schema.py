@@ -5,7 +5,7 @@ from __future__ import annotations
 from microcue.signals.aus import AU_NAMES
 from microcue.signals.emotions import EMOTIONS
 
-ID_COLUMNS = ("time_s", "frame_index", "participant", "track_id", "quality", "face_px")
+ID_COLUMNS = ("time_s", "frame_index", "participant", "track_id", "quality", "face_px", "face_x", "face_y")
 POSE_COLUMNS = ("yaw", "pitch", "roll")
 OTHER_COLUMNS = ("gaze_x", "gaze_y", "on_screen", "blink", "face_scale", "mouth_open", "mouth_activity",
                  "expressivity", "engagement", "valence", "arousal", "emotion_confidence", "baseline_ready")

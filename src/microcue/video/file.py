@@ -156,7 +156,7 @@ class VideoFileSource:
         fps = self.info.average_fps or 25.0
         if last_pts is None:
             raise InvalidInputError(f"{self.path}: no frame could be decoded; the file is corrupt or truncated")
-        # The last frame starts about one frame before the end; allow a generous margin of 1 s or 5 %.
-        if dur is not None and dur > 0 and last_pts + 1.0 / fps < dur - max(1.0, 0.05 * dur):
+        # The last frame starts about one frame before the end; allow 3 frames, 0.25 s or 2 %.
+        if dur is not None and dur > 0 and last_pts + 1.0 / fps < dur - max(0.25, 3.0 / fps, 0.02 * dur):
             raise InvalidInputError(f"{self.path}: the video stops at {last_pts:.2f} s but the container "
                                     f"says {dur:.2f} s; the file looks truncated")

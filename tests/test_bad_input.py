@@ -1,0 +1,99 @@
+"""Bad input: one clear line naming the file, a non-zero exit, no traceback, nothing computed lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from microcue.errors import InputNotFoundError, InvalidInputError, MicrocueError
+from microcue.video.file import VideoFileSource
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "microcue.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    err = proc.stderr.strip()
+    assert "Traceback" not in err and "Traceback" not in proc.stdout
+    lines = [ln for ln in err.splitlines() if ln.startswith("microcue: error:")]
+    assert len(lines) == 1, err
+    for n in needles:
+        assert n in lines[0], lines[0]
+
+
+def test_missing_path(missing_path, tmp_path):
+    proc = run_cli("analyze", missing_path, "-o", tmp_path / "o", "-q")
+    assert_one_line_error(proc, str(missing_path), "no such file")
+
+
+def test_empty_file(empty_mp4, tmp_path):
+    assert_one_line_error(run_cli("analyze", empty_mp4, "-o", tmp_path / "o", "-q"), str(empty_mp4), "empty")
+
+
+def test_not_a_video(not_a_video_mp4, tmp_path):
+    assert_one_line_error(run_cli("analyze", not_a_video_mp4, "-o", tmp_path / "o", "-q"), str(not_a_video_mp4))
+
+
+def test_audio_only(audio_only_m4a, tmp_path):
+    assert_one_line_error(run_cli("analyze", audio_only_m4a, "-o", tmp_path / "o", "-q"), "no video stream")
+
+
+def test_truncated_without_index(truncated_mp4, tmp_path):
+    assert_one_line_error(run_cli("analyze", truncated_mp4, "-o", tmp_path / "o", "-q"), str(truncated_mp4))
+
+
+def test_truncated_midway_keeps_what_was_computed(truncated_faststart_mp4, tmp_path):
+    out = tmp_path / "o"
+    proc = run_cli("analyze", truncated_faststart_mp4, "-o", out, "-q")
+    assert_one_line_error(proc, str(truncated_faststart_mp4), "truncated")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] is False and summary["frames"] > 5
+    assert summary["warnings"] and "truncated" in summary["warnings"][0]
+    assert (out / "signals.parquet").exists()
+
+
+def test_truncated_source_raises_after_frames(truncated_faststart_mp4):
+    frames = 0
+    with pytest.raises(InvalidInputError, match="truncated|corrupt"):
+        for _ in VideoFileSource(truncated_faststart_mp4):
+            frames += 1
+    assert frames > 5
+
+
+def test_unwritable_output(astronaut_mp4, tmp_path):
+    if os.geteuid() == 0:
+        target = Path("/proc/microcue-out")  # not writable even for root
+    else:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        target = ro / "out"
+    assert_one_line_error(run_cli("analyze", astronaut_mp4.path, "-o", target, "-q"), str(target), "not writable")
+
+
+def test_bad_role(astronaut_mp4, tmp_path):
+    assert_one_line_error(run_cli("analyze", astronaut_mp4.path, "-o", tmp_path / "o", "--role", "left=boss"),
+                          "role must be")
+
+
+def test_no_face_is_not_an_error(no_face_mp4, tmp_path):
+    out = tmp_path / "o"
+    proc = run_cli("analyze", no_face_mp4.path, "-o", out, "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "No faces found" in proc.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["faces_found"] is False and summary["participants"] == []
+    assert json.loads((out / "participants.json").read_text()) == []
+
+
+def test_error_classes_are_builtins_too():
+    assert issubclass(InputNotFoundError, FileNotFoundError) and issubclass(InputNotFoundError, MicrocueError)
+    assert issubclass(InvalidInputError, ValueError)
