@@ -23,7 +23,7 @@ from microcue.faces.model import BLENDSHAPE_INDEX
 AU_NAMES: tuple[str, ...] = (
     "au01", "au01_l", "au01_r", "au02", "au02_l", "au02_r", "au04", "au05", "au06", "au07", "au09", "au10",
     "au12", "au12_l", "au12_r", "au14", "au14_l", "au14_r", "au15", "au17", "au20", "au23", "au24", "au25",
-    "au26", "au45",
+    "au26", "au45", "au16", "au18", "au22", "au27", "au28", "au43", "au04g", "au07g",
 )
 """Column names of :func:`compute_aus` output, in order. ``_l``/``_r`` are the subject's left/right."""
 
@@ -61,6 +61,10 @@ GEOMETRY: dict[str, tuple[float, float]] = {
     "red_thin": (0.39, -0.08),     # AU23/AU24 narrow the red of the lips (upper + lower vermilion height)
     "chin": (0.70, +0.15),         # AU17 pushes the lower lip up, away from the chin's lowest point
     "jaw": (1.49, +0.30),          # AU26 drops the jaw (subnasale -> chin)
+    "jaw_wide": (1.49, +0.60),     # AU27 stretches the mouth wide open (a jaw drop twice AU26's span)
+    "eye_closed": (0.20, -0.12),   # AU43 lids drooping / closed (eye aperture toward 0)
+    "lower_lip_down": (0.0, +0.12),  # AU16 pulls the lower lip down (lip gap not explained by the jaw)
+    "pucker": (0.755, -0.12),      # AU18 narrows the mouth (corners toward the mid-line)
 }
 NEUTRAL_LEVEL = 0.2
 """Value of a geometric term on the population's neutral face (so a person below it still registers)."""
@@ -213,6 +217,17 @@ def compute_aus_batch(blendshapes: np.ndarray, landmarks: np.ndarray, transform:
     put("au25", f["lip_gap"] / 0.15)
     put("au26", 0.5 * b("jawOpen") + 0.5 * _geo(f["jaw"], "jaw"))
     put("au45", np.mean(pair("eyeBlink"), axis=0))
+    # Added AUs (docs/action-units.md, "Added AUs"): separate what the combined AUs above mix.
+    put("au16", 0.5 * np.mean(pair("mouthLowerDown"), axis=0)
+        + 0.5 * _geo(f["lip_gap"] - 0.1 * (f["jaw"] - GEOMETRY["jaw"][0]) / GEOMETRY["jaw"][1], "lower_lip_down"))
+    put("au18", 0.5 * b("mouthPucker") + 0.5 * _geo(f["mouth_w"], "pucker"))
+    put("au22", b("mouthFunnel"))
+    put("au27", _geo(f["jaw"], "jaw_wide") + 0.5 * np.clip(b("jawOpen") - 0.5, 0, 1))
+    put("au28", np.mean([b("mouthRollLower"), b("mouthRollUpper")], axis=0))
+    put("au43", 0.5 * np.mean(pair("eyeBlink"), axis=0) + 0.5 * _geo(eye_open, "eye_closed"))
+    # geometric-only brow lowering / lid tightening (blendshape-free views of AU4 and AU7)
+    put("au04g", (_geo(brow_in, "brow_lower") + _geo(f["brow_gap"], "brow_gap") + _geo(brow_slope, "brow_v")) / 3)
+    put("au07g", 0.5 * _geo(eye_open, "eye_narrow") + 0.5 * _geo(lower_lid, "lower_lid"))
     return out
 
 

@@ -37,7 +37,8 @@ CALIBRATION_FILE = "emotion_calibration.json"
 
 MORPHOLOGY_AUS: tuple[str, ...] = tuple(
     n for n in AU_NAMES if n.split("_")[0] in ("au01", "au02", "au04", "au07", "au09", "au10", "au14", "au15",
-                                               "au17", "au20", "au23", "au24"))
+                                               "au17", "au20", "au23", "au24", "au04g", "au07g", "au16",
+                                               "au18", "au28"))
 """AUs whose raw value depends on the shape of a relaxed face as much as on expression (bootstrapped)."""
 
 

@@ -26,15 +26,34 @@ from microcue.signals.aus import AU_INDEX, AU_NAMES
 
 EMOTIONS: tuple[str, ...] = ("neutral", "anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise")
 
-BILATERAL_AUS: tuple[str, ...] = tuple(n for n in AU_NAMES if not n.endswith(("_l", "_r")) and n != "au45")
-FEATURES: tuple[str, ...] = BILATERAL_AUS + ("asym12", "asym14")
-"""Model inputs: the bilateral AU deltas (AU45 blink left out) and the two lip-corner asymmetries."""
+BILATERAL_AUS: tuple[str, ...] = tuple(n for n in AU_NAMES if not n.endswith(("_l", "_r")))
+ASYMMETRIES: tuple[str, ...] = ("asym01", "asym12", "asym14")
+"""``asymNN = |auNN_l - auNN_r|`` of the deltas (one-sided brow raise, one-sided smile / dimpler: contempt)."""
+INTERACTIONS: tuple[tuple[str, str], ...] = (
+    ("au06", "au12"),  # Duchenne smile (cheeks + corners) vs a social or crying mouth
+    ("au01", "au04"),  # oblique "grief" brows (sadness, fear)
+    ("au01", "au02"),  # whole brow raised (surprise, fear)
+    ("au04", "au07"),  # brows down + lids tight (anger, disgust)
+    ("au09", "au10"),  # nose wrinkle + upper lip raise (disgust)
+    ("au20", "au25"),  # stretched, parted lips (fear)
+    ("au01", "au12"),  # raised inner brows with lifted corners: crying, not joy
+    ("au43", "au12"),  # closed eyes with lifted corners (laughing or crying)
+    ("au05", "au26"),  # wide eyes + jaw drop (surprise)
+    ("au15", "au17"),  # corners down + chin up (sadness)
+)
+"""Products of two AU deltas (each feature is ``a * b``); the reason each is there is in the comment."""
+FEATURES: tuple[str, ...] = (BILATERAL_AUS + ASYMMETRIES
+                             + tuple(f"{a}*{b}" for a, b in INTERACTIONS))
+"""Model inputs: the bilateral AU deltas, three left/right asymmetries and the AU products of ``INTERACTIONS``."""
 
 # Valence / arousal of each emotion (circumplex placement, Russell 1980; Scherer's GRID values rounded).
 _VA = {
     "neutral": (0.0, 0.0), "anger": (-0.6, 0.7), "contempt": (-0.5, 0.2), "disgust": (-0.7, 0.3),
     "fear": (-0.7, 0.8), "happiness": (0.8, 0.5), "sadness": (-0.7, -0.4), "surprise": (0.2, 0.8),
 }
+_BIL = [AU_INDEX[n] for n in BILATERAL_AUS]
+_ASYM = [(AU_INDEX[a + "_l"], AU_INDEX[a + "_r"]) for a in ("au01", "au12", "au14")]
+_INTER = [(AU_INDEX[a], AU_INDEX[b]) for a, b in INTERACTIONS]
 
 
 def features(au_delta: np.ndarray) -> np.ndarray:
@@ -42,10 +61,9 @@ def features(au_delta: np.ndarray) -> np.ndarray:
     d = np.clip(np.asarray(au_delta, dtype=np.float64), 0.0, None)
     if d.shape[-1] != len(AU_NAMES):
         raise ValueError(f"au_delta must have last dimension {len(AU_NAMES)} (AU_NAMES), got shape {d.shape}")
-    bil = d[..., [AU_INDEX[n] for n in BILATERAL_AUS]]
-    asym12 = np.abs(d[..., AU_INDEX["au12_l"]] - d[..., AU_INDEX["au12_r"]])
-    asym14 = np.abs(d[..., AU_INDEX["au14_l"]] - d[..., AU_INDEX["au14_r"]])
-    return np.concatenate([bil, asym12[..., None], asym14[..., None]], axis=-1)
+    asym = [np.abs(d[..., i] - d[..., j]) for i, j in _ASYM]
+    inter = [d[..., i] * d[..., j] for i, j in _INTER]
+    return np.concatenate([d[..., _BIL], np.stack(asym + inter, axis=-1)], axis=-1)
 
 
 class EmotionModel:
