@@ -114,7 +114,7 @@ def build_participants(track_stats: dict[int, dict], roles: list[RoleSpec] = (),
     """
     kept = {tid: s for tid, s in track_stats.items()
             if s["frames"] >= min_frames and s["last_s"] - s["first_s"] >= min_seconds}
-    order = sorted(kept, key=lambda tid: (round(kept[tid]["cy"] * 3), kept[tid]["cx"], tid))
+    order = _screen_order({tid: (s["cx"], s["cy"]) for tid, s in kept.items()})
     people = []
     for i, tid in enumerate(order, 1):
         s = kept[tid]
@@ -134,6 +134,18 @@ def build_participants(track_stats: dict[int, dict], roles: list[RoleSpec] = (),
         if spec.name:
             p.name = spec.name
     return people
+
+
+def _screen_order(centers: dict[int, tuple[float, float]], *, row_gap: float = 0.12) -> list[int]:
+    """Track ids in reading order: rows top to bottom (centres within ``row_gap`` of the row's first face
+    share a row), then left to right within a row."""
+    rows: list[list[int]] = []
+    for tid in sorted(centers, key=lambda t: (centers[t][1], centers[t][0], t)):
+        if rows and centers[tid][1] - centers[rows[-1][0]][1] < row_gap:
+            rows[-1].append(tid)
+        else:
+            rows.append([tid])
+    return [t for row in rows for t in sorted(row, key=lambda t: (centers[t][0], t))]
 
 
 def _match(spec: RoleSpec, people: list[Participant], taken: set[str]) -> Participant | None:

@@ -18,8 +18,8 @@ import numpy as np
 from microcue.faces.observation import FaceObservation
 from microcue.signals import gaze as gz
 from microcue.signals.aus import AU_NAMES, compute_aus
-from microcue.signals.baseline import NeutralBaseline
-from microcue.signals.emotions import EMOTIONS, emotion_probs, valence_arousal
+from microcue.signals.baseline import NeutralBaseline, expressivity as expressivity_of
+from microcue.signals.emotions import EMOTIONS, confidence, emotion_probs, valence_arousal
 
 RAW_AU = tuple(f"raw_{a}" for a in AU_NAMES)
 
@@ -44,26 +44,26 @@ def raw_features(obs: FaceObservation, frame_size: tuple[int, int]) -> dict:
 class _Person:
     """Per-person state: the neutral baseline, a face-size baseline, and short windows (bounded)."""
 
-    def __init__(self, mouth_window: int) -> None:
+    def __init__(self) -> None:
         self.baseline = NeutralBaseline()
         self.scale_ref: float | None = None
-        self.mouth = deque(maxlen=mouth_window)
+        self.mouth: deque[tuple[float, float]] = deque(maxlen=512)  # (time_s, opening); bounded
 
 
 class SignalStage:
     """Signal rows from face observations, each person measured against their own neutral.
 
     Args:
-        mouth_window_s: window for mouth activity (the variability of mouth opening; speech is a 3-6 Hz
-            open/close rhythm that an expression does not have). About 15 frames at 30 fps.
-        scale_rate: how fast the face-size reference adapts (per frame), so a lean-in shows as a ratio > 1
-            for some seconds before it becomes the new normal.
+        mouth_window_s: window (video seconds) for mouth activity, the standard deviation of mouth opening
+            over it: speech is a 3-6 Hz open/close rhythm that a held expression does not have.
+        scale_tau_s: time constant (video seconds) of the face-size reference, so a lean-in shows as a ratio
+            above 1 for some seconds before it becomes the new normal.
     Latency: 0 frames (mouth activity looks back only).
     """
 
-    def __init__(self, *, mouth_window: int = 15, scale_rate: float = 0.002) -> None:
-        self.mouth_window = mouth_window
-        self.scale_rate = scale_rate
+    def __init__(self, *, mouth_window_s: float = 0.5, scale_tau_s: float = 30.0) -> None:
+        self.mouth_window_s = mouth_window_s
+        self.scale_tau_s = scale_tau_s
         self.reset()
 
     def reset(self) -> None:
@@ -83,21 +83,28 @@ class SignalStage:
         """One raw row (from ``raw_features`` plus time_s and frame_index) -> a full signal row."""
         person = self.people_.get(key)
         if person is None:
-            person = self.people_[key] = _Person(self.mouth_window)
+            person = self.people_[key] = _Person()
         aus_raw = np.array([raw[k] for k in RAW_AU], float)
         delta = person.baseline.update(aus_raw, quality=raw["quality"])
         probs = emotion_probs(delta)
         valence, arousal = valence_arousal(probs, delta)
         iod = raw["iod_px"]
+        t = raw["time_s"]
         if person.scale_ref is None:
             person.scale_ref = iod
         else:
-            person.scale_ref += self.scale_rate * (iod - person.scale_ref)
+            dt = min(max(t - person.mouth[-1][0], 0.0), 5.0) if person.mouth else 0.0
+            person.scale_ref += (1.0 - np.exp(-dt / self.scale_tau_s)) * (iod - person.scale_ref)
         scale = iod / person.scale_ref if person.scale_ref > 0 else 1.0
-        person.mouth.append(raw["mouth_open"])
-        activity = float(np.std(person.mouth)) if len(person.mouth) >= 3 else 0.0
-        expressivity = float(np.clip(np.sort(delta)[-3:].mean(), 0, 1))
-        on_screen = gz.on_screen(raw["gaze_x"], raw["gaze_y"], raw["yaw"], raw["pitch"])
+        person.mouth.append((t, raw["mouth_open"]))
+        while person.mouth and person.mouth[0][0] < t - self.mouth_window_s:
+            person.mouth.popleft()
+        activity = float(np.std([v for _, v in person.mouth])) if len(person.mouth) >= 3 else 0.0
+        expressivity = float(expressivity_of(delta))
+        gaze = np.array([raw["gaze_x"], raw["gaze_y"]])
+        pose = np.array([raw["yaw"], raw["pitch"], raw["roll"]])
+        on_screen = bool(gz.on_screen(raw["gaze_x"], raw["gaze_y"], raw["yaw"], raw["pitch"]))
+        engagement = float(gz.engagement(gaze, pose, expressivity, scale))
         row = dict(time_s=raw["time_s"], frame_index=raw["frame_index"], participant="",
                    track_id=raw["track_id"], quality=raw["quality"], face_px=raw["face_px"],
                    face_x=raw["face_x"], face_y=raw["face_y"])
@@ -107,8 +114,8 @@ class SignalStage:
                    gaze_y=raw["gaze_y"], on_screen=on_screen, blink=float(raw["raw_au45"]),
                    face_scale=float(scale), mouth_open=raw["mouth_open"], mouth_activity=activity,
                    expressivity=expressivity,
-                   engagement=gz.engagement(on_screen=on_screen, expressivity=expressivity, scale_ratio=scale),
+                   engagement=engagement,
                    valence=float(valence), arousal=float(arousal),
-                   emotion_confidence=float(np.max(probs) * raw["quality"]),
+                   emotion_confidence=float(confidence(probs, quality=raw["quality"])),
                    baseline_ready=bool(person.baseline.ready))
         return row

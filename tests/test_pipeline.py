@@ -1,0 +1,90 @@
+"""analyze() and `microcue analyze` end to end on real faces."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import microcue
+from microcue import pipeline
+from microcue.signals.schema import columns
+from microcue.video.file import VideoFileSource
+
+
+@pytest.fixture(scope="module")
+def pexels_result(pexels_clip, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pexels")
+    return microcue.analyze(pexels_clip, out_dir=out, workers=1)
+
+
+def test_one_woman_every_frame_exact_times(pexels_clip, pexels_result):
+    assert len(pexels_result.participants) == 1
+    df = pexels_result.signals
+    assert list(df.columns) == columns()
+    pts = [f.pts_s for f in VideoFileSource(pexels_clip)]
+    assert len(df) >= 0.98 * len(pts)
+    assert np.isin(df["time_s"].to_numpy(), pts).all()  # container times, not index / fps
+    assert df["time_s"].is_monotonic_increasing
+    probs = df[[c for c in df.columns if c.startswith("p_")]].to_numpy()
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+    assert df["engagement"].between(0, 1).all()
+
+
+def test_sad_start_laughing_end(pexels_result):
+    """The sample: crying in the first seconds, laughing at the end (see docs/benchmarks.md)."""
+    df = pexels_result.signals
+    start, end = df[df.time_s < 4.0], df[df.time_s > 15.0]
+    assert end["p_happiness"].mean() > 0.6
+    assert start["p_sadness"].mean() > end["p_sadness"].mean() + 0.05
+    assert end["valence"].mean() > start["valence"].mean()
+
+
+def test_outputs_written(pexels_result):
+    out = pexels_result.out_dir
+    assert (out / "signals.parquet").exists()
+    people = json.loads((out / "participants.json").read_text())
+    assert people[0]["id"] == "P1" and people[0]["frames"] > 400
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["faces_found"] and summary["complete"] and summary["frames"] == 472
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no work files left behind
+
+
+def test_gallery_roles_by_position(gallery_mp4, tmp_path):
+    res = microcue.analyze(gallery_mp4.path, out_dir=tmp_path, roles=["top-left=seller:Dana", "top-right=buyer"])
+    assert len(res.participants) == 3
+    by_pos = {p.position: p for p in res.participants}
+    assert (by_pos["top-left"].role, by_pos["top-left"].name) == ("seller", "Dana")
+    assert by_pos["top-right"].role == "buyer"
+    assert set(res.signals["participant"]) == {p.id for p in res.participants}
+
+
+def test_split_across_processes_matches_one_pass(tmp_path, monkeypatch):
+    import media
+
+    video = tmp_path / "long.mp4"
+    media.astronaut_video(video, seconds=6.0, fps=15, expression=("frown", 3.5, 4.5))
+    one = microcue.analyze(video, out_dir=tmp_path / "one", workers=1)
+    monkeypatch.setattr(pipeline, "MIN_CHUNK_S", 2.0)
+    two = microcue.analyze(video, out_dir=tmp_path / "two", workers=2)
+    assert two.summary["workers"] == 2
+    assert len(one.participants) == len(two.participants) == 1
+    a, b = one.signals, two.signals
+    assert len(a) == len(b) and (b["frame_index"].to_numpy() == np.arange(len(b))).all()
+    assert np.allclose(a["time_s"], b["time_s"])
+    # the same measurements; the baseline runs in one place in time order, so rows agree after the split
+    assert np.allclose(a["au12"], b["au12"], atol=1e-6) and np.allclose(a["p_sadness"], b["p_sadness"], atol=1e-6)
+
+
+def test_cli_analyze_csv(astronaut_mp4, tmp_path):
+    out = tmp_path / "cli"
+    proc = subprocess.run([sys.executable, "-m", "microcue.cli", "analyze", str(astronaut_mp4.path), "-o", str(out),
+                           "--csv", "--role", "center=buyer:Ann"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Ann (buyer)" in proc.stdout and str(out) in proc.stdout
+    csv = pd.read_csv(out / "signals.csv")
+    assert len(csv) == len(pd.read_parquet(out / "signals.parquet")) > 0
