@@ -131,3 +131,16 @@ def test_warped_real_face_smile_vs_frown():
 def test_bad_input():
     with pytest.raises(ValueError, match="last dimension"):
         emotion_probs(np.zeros(5))
+
+
+def test_shipped_calibration_is_small_and_names_its_data():
+    """The brief allows a calibration of a few hundred numbers whose provenance names the data and its terms."""
+    from microcue.signals.baseline import shipped_calibration
+
+    cal = shipped_calibration()
+    m = load_calibration()
+    assert m.weights_.size + m.bias_.size <= 400
+    assert np.all(np.isfinite(m.weights_)) and np.all(np.isfinite(m.bias_))
+    prov = cal["provenance"]["weights"].lower()
+    assert "taiwanese" in prov and "research-only" in prov and "jaffe" in prov
+    assert set(cal["features"]) == set(FEATURES)
