@@ -25,10 +25,14 @@ class FaceStage:
         scan_period_s: video time for one pass over the whole tile pyramid while faces are followed.
         idle_scan_period_s: the same while no face is followed (find the first face quickly).
         crop_scale: crop side as a multiple of the face's size.
+        min_detection_score: BlazeFace score for a tile detection to be measured (the landmarker then
+            confirms it is a face).
     """
 
     def __init__(self, *, min_face_px: float = 36.0, scan_period_s: float = 1.5, idle_scan_period_s: float = 0.3,
-                 crop_scale: float = 2.0, tracker: FaceTracker | None = None) -> None:
+                 crop_scale: float = 2.0, min_detection_score: float = 0.35,
+                 tracker: FaceTracker | None = None) -> None:
+        self.min_detection_score = min_detection_score
         self.min_face_px = min_face_px
         self.scan_period_s = scan_period_s
         self.idle_scan_period_s = idle_scan_period_s
@@ -49,7 +53,7 @@ class FaceStage:
     def _ensure_models(self) -> None:
         if self._landmarker is None:
             self._landmarker = CropLandmarker()
-            self._detector = FaceDetector()
+            self._detector = FaceDetector(min_score=self.min_detection_score)
 
     def close(self) -> None:
         for m in (self._detector, self._landmarker):
