@@ -1,0 +1,241 @@
+"""EventSpotter on synthetic signal-row streams with known episodes, plus one real face through analyze()."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from microcue.events import EventSpotter, ExpressionEvent, events_to_frame, spot_events
+from microcue.signals.aus import AU_NAMES
+
+
+def _tri(t: float, onset: float, apex: float, offset: float) -> float:
+    """Piecewise-linear 0 -> 1 -> 0 (so threshold crossings are exactly linear between rows)."""
+    if t <= onset or t >= offset:
+        return 0.0
+    return (t - onset) / (apex - onset) if t <= apex else (offset - t) / (offset - apex)
+
+
+def _plateau(t: float, onset: float, offset: float, ramp: float = 0.3) -> float:
+    if t <= onset or t >= offset:
+        return 0.0
+    return min(1.0, (t - onset) / ramp, (offset - t) / ramp)
+
+
+def stream(seconds=8.0, fps=30.0, *, episodes=(), noise=0.0, seed=0, skip=None, **extra):
+    """Rows of one participant. episodes: (shape_fn(t) -> 0..1, {au: amplitude}). skip: (t0, t1) without rows."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(int(seconds * fps)):
+        t = k / fps
+        if skip and skip[0] <= t < skip[1]:
+            continue
+        row = {a: 0.0 for a in AU_NAMES}
+        row.update(time_s=t, frame_index=k, participant="P1", quality=1.0, yaw=0.0, pitch=0.0, roll=0.0,
+                   blink=0.02, mouth_activity=0.0, mouth_open=0.1, on_screen=True)
+        for fn, aus in episodes:
+            v = fn(t)
+            for a, amp in aus.items():
+                row[a] += amp * v
+        if noise:
+            for a in AU_NAMES:
+                row[a] = max(0.0, row[a] + float(rng.normal(0, noise)))
+        for key, fn in extra.items():
+            fn(t, row)
+        rows.append(row)
+    return rows
+
+
+def expressions(events):
+    return [e for e in events if e.kind in ("micro", "macro")]
+
+
+def test_micro_episode_times_are_interpolated_between_frames():
+    # au04 rises linearly 2.013 -> 2.163 s, falls to 2.413 s (0.4 s: micro); 30 fps rows
+    on, apex, off = 2.013, 2.163, 2.413
+    rows = stream(episodes=[(lambda t: _tri(t, on, apex, off), {"au04": 0.3, "au04g": 0.3})])
+    ev = expressions(spot_events(rows))
+    assert len(ev) == 1
+    e = ev[0]
+    assert e.kind == "micro"
+    # boundary = 20 % of the apex strength: with a linear ramp the crossing is exactly 20 % up the ramp
+    assert e.onset_s == pytest.approx(on + 0.2 * (apex - on), abs=0.004)
+    assert e.offset_s == pytest.approx(off - 0.2 * (off - apex), abs=0.004)
+    assert abs(e.apex_s - apex) < 1 / 30 / 2  # parabolic peak: better than snapping to a frame
+    assert e.emotion == "anger" and "au04" in e.aus
+    assert "upper_face" in e.flags
+
+
+def test_macro_vs_micro_by_duration():
+    rows = stream(seconds=10, episodes=[(lambda t: _plateau(t, 2.0, 2.4, 0.15), {"au15": 0.3}),
+                                        (lambda t: _plateau(t, 5.0, 7.0), {"au15": 0.3, "au01": 0.2, "au04": 0.2})])
+    ev = expressions(spot_events(rows))
+    assert [e.kind for e in ev] == ["micro", "macro"]
+    assert ev[1].offset_s - ev[1].onset_s == pytest.approx(2.0, abs=0.25)
+    assert all(e.emotion == "sadness" for e in ev)
+
+
+@pytest.mark.parametrize("hold_end", [15.0, 45.0])
+def test_held_expression_is_one_macro_event(hold_end):
+    smile = {"au12": 0.4, "au12_l": 0.4, "au12_r": 0.4, "au06": 0.3}
+    rows = stream(seconds=hold_end + 5, noise=0.01, episodes=[(lambda t: _plateau(t, 3.0, hold_end), smile)])
+    ev = expressions(spot_events(rows))
+    assert len(ev) == 1, ev
+    e = ev[0]
+    assert e.kind == "macro" and e.emotion == "happiness" and "duchenne" in e.flags
+    assert e.onset_s == pytest.approx(3.0, abs=0.3)
+    assert e.laterality == "both"
+    if hold_end < EventSpotter().absorb_s:
+        assert e.offset_s == pytest.approx(hold_end, abs=0.3)
+    else:  # held longer than absorb_s: it became the resting face, and its release is no second event
+        assert e.offset_s > 3.0 + EventSpotter().absorb_s
+
+
+def test_one_sided_smile_is_contempt_and_social_smile_flagged():
+    rows = stream(seconds=8, episodes=[(lambda t: _plateau(t, 2.0, 3.0), {"au12": 0.3, "au12_l": 0.4}),
+                                       (lambda t: _plateau(t, 5.0, 6.0), {"au12": 0.3, "au12_l": 0.3,
+                                                                          "au12_r": 0.3})])
+    ev = expressions(spot_events(rows))
+    assert [e.emotion for e in ev] == ["contempt", "happiness"]
+    assert ev[0].laterality == "left"
+    assert "social" in ev[1].flags and "duchenne" not in ev[1].flags
+
+
+def test_blinks_are_not_events():
+    def blink(t, row):
+        for b in (1.5, 2.7, 4.1, 5.3, 6.6):
+            v = _tri(t, b, b + 0.08, b + 0.2)
+            if v > 0:
+                row["au45"] = row["blink"] = 0.9 * v
+                row["au43"] = 0.8 * v
+                row["au07"] = row["au07g"] = 0.3 * v  # lids squeeze in a blink
+                row["au06"] = 0.2 * v
+    rows = stream(seconds=8, noise=0.005, blink=blink)
+    assert expressions(spot_events(rows)) == []
+
+
+def test_speech_rhythm_is_not_an_event():
+    def speech(t, row):
+        if t > 2.0:
+            o = 0.5 + 0.5 * math.sin(2 * math.pi * 4.5 * t)
+            row["au25"] = 0.9
+            row["au26"] = 0.4 * o
+            row["au27"] = 0.2 * o
+            row["au10"] += 0.06 * o
+            row["au20"] += 0.05 * o
+            row["mouth_open"] = 0.1 + 0.3 * o
+            row["mouth_activity"] = 0.1
+    rows = stream(seconds=10, noise=0.005, speech=speech)
+    assert expressions(spot_events(rows)) == []
+
+
+def test_time_gap_is_not_an_event_and_drops_the_open_episode():
+    # the face is lost (no rows) from 3.0 to 4.0 s in the middle of an episode; it comes back at another level
+    rows = stream(seconds=8, skip=(3.0, 4.0),
+                  episodes=[(lambda t: _plateau(t, 2.6, 3.5, 0.2), {"au04": 0.4}),
+                            (lambda t: 1.0 if t >= 4.0 else 0.0, {"au09": 0.3, "au10": 0.3})])
+    assert expressions(spot_events(rows)) == []
+
+
+def test_low_quality_and_fast_head_turn_are_not_events():
+    def bad(t, row):
+        if 3.0 <= t < 3.3:
+            row["quality"] = 0.1
+            row["au04"] = row["au09"] = 0.5
+        if 5.0 <= t < 5.3:  # a fast head turn (200 deg/s) with AU artefacts
+            row["yaw"] = 60.0 * (t - 5.0) / 0.3
+            row["au04"] = row["au12"] = 0.4
+    rows = stream(seconds=8, bad=bad)
+    assert expressions(spot_events(rows)) == []
+
+
+def test_streaming_equals_batch_and_delay_is_bounded():
+    eps = [(lambda t: _tri(t, 2.0, 2.15, 2.4), {"au01": 0.3, "au02": 0.3}),
+           (lambda t: _plateau(t, 4.0, 5.5), {"au09": 0.3, "au10": 0.2}),
+           (lambda t: _tri(t, 7.0, 7.1, 7.3), {"au15": 0.2})]
+    rows = stream(seconds=10, noise=0.01, episodes=eps)
+    sp = EventSpotter("P1")
+    streamed, when = [], {}
+    for r in rows:
+        for e in sp.update(r):
+            streamed.append(e)
+            when[e.id] = r["time_s"]
+    streamed += sp.flush()
+    batch = spot_events(pd.DataFrame(rows))
+    assert [e.to_dict() for e in sorted(streamed, key=lambda e: e.onset_s)] == [e.to_dict() for e in batch]
+    assert len(expressions(batch)) == 3
+    assert [e.emotion for e in expressions(batch)] == ["surprise", "disgust", "sadness"]
+    assert any(e.kind == "brow_flash" for e in batch)
+    for e in expressions(streamed):
+        assert when[e.id] - e.offset_s <= sp.max_delay_s + 1 / 30 + 1e-9
+
+
+def test_reset_and_out_of_order_rows():
+    sp = EventSpotter("P2")
+    rows = stream(seconds=2)
+    for r in rows:
+        sp.update(r)
+    with pytest.raises(ValueError, match="time order"):
+        sp.update(rows[0])
+    sp.reset()
+    assert sp.update(rows[0]) == []
+
+
+def test_nod_shake_and_gaze_aversion():
+    def head(t, row):
+        if 2.0 <= t < 3.2:
+            row["pitch"] = -8.0 * math.sin(2 * math.pi * 2.0 * (t - 2.0))
+        if 5.0 <= t < 6.5:
+            row["yaw"] = 10.0 * math.sin(2 * math.pi * 2.0 * (t - 5.0))
+        if 8.0 <= t < 9.6:
+            row["on_screen"] = False
+    ev = spot_events(stream(seconds=11, head=head))
+    kinds = [e.kind for e in ev]
+    assert kinds.count("nod") == 1 and kinds.count("head_shake") == 1 and kinds.count("gaze_aversion") == 1
+    assert not expressions(ev)
+    nod = next(e for e in ev if e.kind == "nod")
+    assert 1.9 <= nod.onset_s <= 2.3 and 2.7 <= nod.offset_s <= 3.3 and nod.emotion is None
+    gaze = next(e for e in ev if e.kind == "gaze_aversion")
+    assert gaze.onset_s == pytest.approx(8.0, abs=0.04) and gaze.offset_s == pytest.approx(9.6, abs=0.05)
+
+
+def test_event_dataclass_validates_and_serialises():
+    e = ExpressionEvent("P1-e0001", "P1", "micro", 1.0, 1.1, 1.3, "anger", 0.7, ("au04",), 0.3, "both",
+                        ("upper_face",))
+    d = e.to_dict()
+    assert d["aus"] == ["au04"] and d["flags"] == ["upper_face"] and d["emotion"] == "anger"
+    df = events_to_frame([e])
+    assert list(df.columns)[:4] == ["id", "participant", "kind", "onset_s"] and len(df) == 1
+    assert len(events_to_frame([])) == 0
+    with pytest.raises(ValueError, match="kind"):
+        ExpressionEvent("x", "P1", "wink", 1.0, 1.0, 1.0)
+    with pytest.raises(ValueError, match="onset <= apex"):
+        ExpressionEvent("x", "P1", "micro", 1.0, 0.5, 1.3, "anger")
+    with pytest.raises(ValueError, match="emotion"):
+        ExpressionEvent("x", "P1", "nod", 1.0, 1.1, 1.3, "anger")
+    with pytest.raises(ValueError, match="flags"):
+        ExpressionEvent("x", "P1", "macro", 1.0, 1.1, 1.3, "anger", flags=("bogus",))
+
+
+def test_real_face_frown_is_spotted(tmp_path):
+    import microcue
+    from media import astronaut_video
+
+    video = tmp_path / "brows.mp4"
+    astronaut_video(video, seconds=4.0, fps=25, expression=("brow_lower", 2.0, 2.8, 1.5))
+    a = microcue.analyze(video, out_dir=tmp_path / "out", workers=1)
+    ev = expressions(spot_events(a.signals))
+    hits = [e for e in ev if e.offset_s > 2.0 and e.onset_s < 2.8]
+    assert hits, f"no event overlaps the 2.0-2.8 s brow lowering; got {ev}"
+    assert len(ev) <= 2
+
+
+def test_expression_cut_off_by_a_counter_movement_is_suppressed():
+    rows = stream(seconds=6, episodes=[(lambda t: _tri(t, 2.0, 2.2, 2.35), {"au12": 0.4, "au12_l": 0.4,
+                                                                          "au12_r": 0.4}),
+                                       (lambda t: _tri(t, 2.25, 2.4, 2.6), {"au15": 0.3, "au24": 0.3})])
+    ev = expressions(spot_events(rows))
+    assert len(ev) == 1 and ev[0].emotion == "happiness" and "suppressed" in ev[0].flags
