@@ -7,31 +7,17 @@ once they are confirmed. The file path and the live path call the same object. H
 from __future__ import annotations
 
 import math
-from collections import deque
 
 import numpy as np
 
-from microcue.events.emfacs import ANTAGONISTS, LOWER, name_expression
+from microcue.events.emfacs import LOWER, name_expression
+from microcue.events.episodes import (ALIAS, ALL, CHANNELS, EYE_IDX, SIDES, SUPPORT, UPPER_CH, Region, iou,
+                                      merge)
 from microcue.events.head import GazeAversionDetector, OscillationDetector
 from microcue.events.types import ExpressionEvent
 
-CHANNELS = ("au01", "au02", "au04", "au05", "au06", "au07", "au09", "au10", "au12", "au14", "au15", "au17",
-            "au20", "au23", "au24", "au26", "au04g", "au07g")
-"""AU columns whose rise can start an episode. Blink (au45), eyes closed (au43), lips apart (au25) and the
-speech-shaped lip columns (au16, au18, au22, au27, au28) never do."""
-SUPPORT = ("au26",)
-"""Counted when naming an episode (jaw drop in surprise) but never start or hold one: speech opens the jaw."""
-SIDES = ("au01_l", "au01_r", "au02_l", "au02_r", "au12_l", "au12_r", "au14_l", "au14_r")
-ALIAS = {"au04g": "au04", "au07g": "au07"}
-EYE = ("au05", "au06", "au07", "au07g")
-"""Held at their last value while the eye is closing in a blink (a blink moves the lids, it is not an expression)."""
-
-_ALL = CHANNELS + SIDES
-_IDX = {a: i for i, a in enumerate(_ALL)}
-_NCH = len(CHANNELS)
-_LOWER_MASK = np.array([ALIAS.get(a, a) in LOWER for a in CHANNELS])
-_EYE_IDX = [_IDX[a] for a in EYE]
-_STARTS = np.array([a not in SUPPORT for a in CHANNELS])
+_UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
+_LOWER_START = np.array([a not in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 
 # confidence = sigmoid(CONF_W . [1, log apex strength, n AUs moved, speech share, reliable share]); fitted on the
 # spotting benchmark's tuning seeds (bench/spotting.py --calibrate), see the reliability table in docs/benchmarks.md
@@ -73,7 +59,7 @@ class EventSpotter:
     def __init__(self, participant: str = "P1", *, on_factor: float = 2.5, off_ratio: float = 0.5,
                  min_activation: float = 0.06, boundary_frac: float = 0.2, micro_max_s: float = 0.5,
                  merge_gap_s: float = 0.2, max_wait_s: float = 0.5, floor_window_s: float = 3.0,
-                 absorb_s: float = 20.0,
+                 absorb_s: float = 20.0, noise_quantile: float = 0.9, pair_wait_s: float = 0.3,
                  noise_window_s: float = 10.0, warmup_s: float = 1.0, speech_lo: float = 0.03,
                  speech_hi: float = 0.08, speech_gain: float = 1.0, blink_level: float = 0.15,
                  min_quality: float = 0.3, max_pose_speed_dps: float = 90.0, max_gap_s: float = 0.35,
@@ -88,6 +74,8 @@ class EventSpotter:
         self.max_wait_s = max_wait_s
         self.floor_window_s = floor_window_s
         self.absorb_s = absorb_s
+        self.noise_quantile = noise_quantile
+        self.pair_wait_s = pair_wait_s
         self.noise_window_s = noise_window_s
         self.warmup_s = warmup_s
         self.speech_lo, self.speech_hi, self.speech_gain = speech_lo, speech_hi, speech_gain
@@ -101,23 +89,17 @@ class EventSpotter:
     @property
     def max_delay_s(self) -> float:
         """Longest video time between an expression event's offset and the row that confirms it (plus one frame)."""
-        return max(self.merge_gap_s, self.max_wait_s)
+        return max(self.merge_gap_s, self.max_wait_s) + self.pair_wait_s
 
     def reset(self) -> None:
         """Forget everything (a new stream)."""
         self.n_events_ = 0
         self.last_t_: float | None = None
         self.last_pose_: tuple[float, float] | None = None
-        self.floor_ = np.zeros(len(_ALL))
-        self.x_ = np.zeros(len(_ALL))
-        self.act_ = np.zeros(len(_ALL))
-        self.calm_: deque[tuple[float, np.ndarray]] = deque()  # (t, AU values) of calm rows, noise_window_s
-        self.thr_base_ = np.full(_NCH, self.min_activation)
-        self.thr_t_ = -math.inf
+        self.x_ = np.zeros(len(ALL))
         self.blink_t_ = -math.inf
-        self.prev_: tuple[float, float] | None = None  # (t, S) of the previous row
-        self.pre_: deque[tuple[float, float]] = deque()  # (t, S) before an episode, 1 s
-        self.ep_: dict | None = None
+        self.regions_ = (Region(self, _UPPER_MASK), Region(self, _LOWER_START))
+        self.pending_: list[tuple[int, float, dict]] = []  # (region, confirmed at, episode summary)
         self.nod_ = OscillationDetector("pitch", "nod", min_deg=self.nod_min_deg, min_swings=2)
         self.shake_ = OscillationDetector("yaw", "head_shake", min_deg=self.shake_min_deg, min_swings=3)
         self.gaze_ = GazeAversionDetector(min_s=self.gaze_min_s)
@@ -154,21 +136,13 @@ class EventSpotter:
         self.nod_.gap()
         self.shake_.gap()
         out += [self._make(**_head_ev(e)) for e in self.gaze_.gap()]
-        self.prev_ = None
-        self.pre_.clear()
         self.last_pose_ = None
-        self.calm_.clear()  # the face may come back under other light / pose: learn its level again
-        self.thr_t_ = -math.inf
         return out
 
     def _close(self, final: bool) -> list[ExpressionEvent]:
-        """Stream ends or a gap: an episode whose activity had ended is confirmed; one still active is dropped."""
-        ep, self.ep_ = self.ep_, None
-        if ep is None or ep["end_cross"] is None:
-            return []
-        if ep["offset"] is None:
-            ep["offset"] = ep["end_cross"]
-        return self._finish(ep)
+        for k, r in enumerate(self.regions_):
+            self.pending_ += [(k, math.inf, e) for e in r.gap(final)]
+        return self._release(math.inf)
 
     def _reliable(self, t: float, dt: float, row: dict) -> bool:
         q = row.get("quality", 1.0)
@@ -181,145 +155,46 @@ class EventSpotter:
             self.last_pose_ = (float(yaw), float(pitch))
         return ok
 
-    def _activation(self, t: float, row: dict, reliable: bool) -> np.ndarray:
-        """Rise of every AU above its floor (0 where it is below); held values on unreliable rows / in blinks."""
-        x = np.array([_num(row.get(a)) for a in _ALL])
+    def _expression(self, t: float, dt: float, row: dict) -> list[ExpressionEvent]:
+        reliable = self._reliable(t, dt, row)
+        x = np.array([_num(row.get(a)) for a in ALL])
         blink = _num(row.get("blink"))
         if not math.isnan(blink) and blink > self.blink_level:
             self.blink_t_ = t
-        if t - self.blink_t_ <= 0.15:
-            x[_EYE_IDX] = np.nan  # the lids are closing or just reopened: hold the eye AUs
-        if not reliable:
-            return self.act_
+        blink_recent = t - self.blink_t_ <= 0.15
+        if blink_recent:
+            x[EYE_IDX] = np.nan  # the lids are closing or just reopened: hold the eye AUs
         x = np.where(np.isnan(x), self.x_, x)
-        self.x_ = x
-        self.act_ = np.maximum(x - self.floor_, 0.0)
-        return self.act_
-
-    def _calm(self, t: float) -> None:
-        """Add the current row to the calm window; refresh floors and thresholds every 0.25 s."""
-        self.calm_.append((t, self.x_.copy()))
-        while self.calm_ and self.calm_[0][0] < t - self.noise_window_s:
-            self.calm_.popleft()
-        if t - self.thr_t_ >= 0.25 or len(self.calm_) < 8:
-            arr = np.array([v for _, v in self.calm_])
-            times = np.array([u for u, _ in self.calm_])
-            recent = arr[times >= t - self.floor_window_s]
-            self.floor_ = np.median(recent, axis=0)
-            resid = arr[:, :_NCH] - self.floor_[:_NCH]
-            self.thr_base_ = np.maximum(self.min_activation, self.on_factor * np.quantile(resid, 0.9, axis=0))
-            self.thr_t_ = t
-
-    def _thresholds(self, mouth_activity: float) -> tuple[np.ndarray, float]:
-        m = 0.0 if math.isnan(mouth_activity) else mouth_activity
-        speech = min(max((m - self.speech_lo) / max(self.speech_hi - self.speech_lo, 1e-9), 0.0), 1.0)
-        base = self.thr_base_
-        return np.where(_LOWER_MASK, base * (1.0 + self.speech_gain * speech), base), speech
-
-    @property
-    def warm(self) -> bool:
-        return len(self.calm_) >= 2 and self.calm_[-1][0] - self.calm_[0][0] >= self.warmup_s
-
-    def _expression(self, t: float, dt: float, row: dict) -> list[ExpressionEvent]:
-        reliable = self._reliable(t, dt, row)
-        act = self._activation(t, row, reliable)
-        thr, speech = self._thresholds(_num(row.get("mouth_activity")))
-        z = act[:_NCH] / thr
-        s = float(z[_STARTS].max())
-        out: list[ExpressionEvent] = []
-        ep = self.ep_
-        if ep is None:
-            if reliable and s >= 1.0 and self.warm and self.prev_ is not None:
-                self.ep_ = ep = dict(pre=list(self.pre_) + [self.prev_], rise=[(t, s)], apex=(t, s),
-                                     apex3=[self.prev_, (t, s), None], zmax=z.copy(), side=act[_NCH:].copy(),
-                                     end_cross=None, offset=None, last=(t, s), speech=speech * dt,
-                                     reliable=dt, dur=dt, antag=set(), apex_z=z.copy(), apex_act=act[:_NCH].copy(),
-                                     blink=t - self.blink_t_ <= 0.3)
-            else:
-                if reliable:
-                    self._calm(t)
-                self.pre_.append((t, s))
-                while self.pre_ and self.pre_[0][0] < t - 1.0:
-                    self.pre_.popleft()
-            self.prev_ = (t, s)
-            return out
-        if reliable and t - ep["rise"][0][0] > self.absorb_s:
-            self._calm(t)  # held for so long that it is the new resting face
-        # inside an episode
-        ep["dur"] += dt
-        if t - self.blink_t_ <= 0.15:
-            ep["blink"] = True
-        ep["speech"] += speech * dt
-        ep["reliable"] += dt if reliable else 0.0
-        if ep["apex3"][2] is None and ep["apex3"][1][0] < t:
-            ep["apex3"][2] = (t, s)
-        if s > ep["apex"][1] and reliable:
-            ep["apex"] = (t, s)
-            ep["apex3"] = [self.prev_, (t, s), None]
-            ep["apex_z"] = z.copy()
-            ep["apex_act"] = act[:_NCH].copy()
-            ep["antag"] = set()
-        if t - ep["rise"][0][0] <= 2.0:
-            ep["rise"].append((t, s))
         if reliable:
-            ep["zmax"] = np.maximum(ep["zmax"], z)
-            ep["side"] = np.maximum(ep["side"], act[_NCH:])
-            if ep["apex"][0] < t:  # falling phase: watch for a counter-movement
-                for i, a in enumerate(CHANNELS):
-                    if z[i] >= 1.0 and ep["apex_z"][i] < 0.3:
-                        main = [CHANNELS.index(m) for m, ants in ANTAGONISTS.items() if ALIAS.get(a, a) in ants]
-                        if any(ep["apex_z"][m] >= 1.0 and z[m] < 0.5 * ep["apex_z"][m] for m in main):
-                            ep["antag"].add(ALIAS.get(a, a))
-        level = max(self.boundary_frac * ep["apex"][1], 0.25)
-        end_level = max(self.off_ratio, level)
-        prev_t, prev_s = self.prev_ if self.prev_ is not None else (t, s)
-        if ep["end_cross"] is None:
-            if s < end_level:
-                ep["end_cross"] = _cross(prev_t, prev_s, t, s, end_level)
-                if s < level:
-                    ep["offset"] = _cross(prev_t, prev_s, t, s, level)
-        else:
-            if s >= 1.0 and reliable:  # activity resumed: same episode
-                ep["end_cross"] = None
-                ep["offset"] = None
-            elif ep["offset"] is None and s < level:
-                ep["offset"] = _cross(prev_t, prev_s, t, s, level)
-        self.prev_ = (t, s)
-        ec = ep["end_cross"]
-        if ec is not None:
-            if ep["offset"] is not None and t >= ep["offset"] + self.merge_gap_s and t >= ec + self.merge_gap_s:
-                out.extend(self._finish(ep))
-                self.ep_ = None
-            elif t >= ec + self.max_wait_s:
-                if ep["offset"] is None:
-                    ep["offset"] = ec
-                out.extend(self._finish(ep))
-                self.ep_ = None
-            if self.ep_ is None:
-                self.pre_.clear()
-                self.pre_.append((t, s))
+            self.x_ = x
+        m = _num(row.get("mouth_activity"))
+        m = 0.0 if math.isnan(m) else m
+        speech = min(max((m - self.speech_lo) / max(self.speech_hi - self.speech_lo, 1e-9), 0.0), 1.0)
+        for k, r in enumerate(self.regions_):
+            self.pending_ += [(k, t, e) for e in r.update(t, dt, self.x_, reliable, speech, blink_recent)]
+        return self._release(t)
+
+    def _release(self, t: float) -> list[ExpressionEvent]:
+        """Pair upper- and lower-face episodes that overlap (IoU >= 0.3); emit what can no longer pair."""
+        out: list[ExpressionEvent] = []
+        while self.pending_:
+            k, when, ep = self.pending_[0]
+            other = [q for q in self.pending_[1:] if q[0] != k and iou(q[2], ep) >= 0.3]
+            if other:
+                self.pending_.remove(other[0])
+                self.pending_.pop(0)
+                out += self._finish(merge(ep, other[0][2]))
+                continue
+            open_ep = self.regions_[1 - k].ep_
+            could_pair = open_ep is not None and open_ep["rise"][0][0] < ep["offset"]
+            if could_pair and t < when + self.pair_wait_s:
+                break
+            self.pending_.pop(0)
+            out += self._finish(ep)
         return out
 
     def _finish(self, ep: dict) -> list[ExpressionEvent]:
-        apex_t, apex_s = _parabolic(ep["apex3"], ep["apex"])
-        level = max(self.boundary_frac * ep["apex"][1], 0.25)
-        seq = ep["pre"] + ep["rise"]
-        k0 = len(ep["pre"])
-        onset = seq[0][0]
-        if seq[k0][1] >= level:
-            j = k0
-            while j > 0 and seq[j - 1][1] >= level:
-                j -= 1
-            if j > 0:
-                onset = _cross(seq[j - 1][0], seq[j - 1][1], seq[j][0], seq[j][1], level)
-        else:
-            j = k0
-            while j < len(seq) - 1 and seq[j][1] < level:
-                j += 1
-            onset = _cross(seq[j - 1][0], seq[j - 1][1], seq[j][0], seq[j][1], level) if j > 0 else seq[j][0]
-        offset = float(ep["offset"])
-        apex_t = min(max(apex_t, onset), offset)
-        onset = min(onset, apex_t)
+        onset, apex_t, offset, apex_s = ep["onset"], ep["apex"], ep["offset"], ep["strength"]
         moved = {}
         for i, a in enumerate(CHANNELS):
             name = ALIAS.get(a, a)
@@ -379,31 +254,3 @@ def _num(v) -> float:
         return float(v)
     except (TypeError, ValueError):
         return math.nan
-
-
-def _cross(t0: float, s0: float, t1: float, s1: float, level: float) -> float:
-    """Time where the line through (t0, s0), (t1, s1) crosses ``level`` (clamped to [t0, t1])."""
-    if s1 == s0:
-        return t1
-    f = (level - s0) / (s1 - s0)
-    return float(t0 + min(max(f, 0.0), 1.0) * (t1 - t0))
-
-
-def _parabolic(three, apex) -> tuple[float, float]:
-    """Apex time and value from a parabola through the peak row and its neighbours (non-uniform times)."""
-    a, b, c = three
-    if a is None or c is None:
-        return apex
-    (t0, y0), (t1, y1), (t2, y2) = a, b, c
-    den = (t0 - t1) * (t0 - t2) * (t1 - t2)
-    if den == 0:
-        return apex
-    A = (t2 * (y1 - y0) + t1 * (y0 - y2) + t0 * (y2 - y1)) / den
-    B = (t2 * t2 * (y0 - y1) + t1 * t1 * (y2 - y0) + t0 * t0 * (y1 - y2)) / den
-    if A >= 0:
-        return apex
-    tv = -B / (2 * A)
-    if not (t0 <= tv <= t2):
-        return apex
-    C = y1 - A * t1 * t1 - B * t1
-    return float(tv), float(A * tv * tv + B * tv + C)
