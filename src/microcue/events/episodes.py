@@ -28,6 +28,8 @@ NCH = len(CHANNELS)
 IDX = {a: i for i, a in enumerate(ALL)}
 EYE_IDX = [IDX[a] for a in EYE]
 LOWER_MASK = np.array([a not in UPPER_CH for a in CHANNELS])
+SPEECH_ADJ = np.array([a not in UPPER_CH and not a.startswith(("au01", "au02")) for a in ALL])
+"""Columns from which the part explained by the lip gap (mouth_open) is removed: talking opens and closes it."""
 _CH_IDX = {a: i for i, a in enumerate(CHANNELS)}
 _ANT = [(i, [_CH_IDX[m] for m, ants in ANTAGONISTS.items() if ALIAS.get(a, a) in ants and m in _CH_IDX])
         for i, a in enumerate(CHANNELS)]
@@ -43,7 +45,9 @@ class Region:
 
     def reset(self) -> None:
         self.floor_ = np.zeros(len(ALL))
-        self.calm_: deque[tuple[float, np.ndarray]] = deque()
+        self.beta_ = np.zeros(len(ALL))
+        self.mo_ref_ = 0.0
+        self.calm_: deque[tuple[float, np.ndarray, float]] = deque()
         self.thr_base_ = np.full(NCH, self.p.min_activation)
         self.thr_t_ = -math.inf
         self.prev_: tuple[float, float] | None = None
@@ -69,23 +73,30 @@ class Region:
     def warm(self) -> bool:
         return len(self.calm_) >= 2 and self.calm_[-1][0] - self.calm_[0][0] >= self.p.warmup_s
 
-    def _calm(self, t: float, x: np.ndarray) -> None:
-        self.calm_.append((t, x.copy()))
+    def _calm(self, t: float, x: np.ndarray, mo: float) -> None:
+        self.calm_.append((t, x.copy(), mo))
         while self.calm_ and self.calm_[0][0] < t - self.p.noise_window_s:
             self.calm_.popleft()
         if t - self.thr_t_ >= 0.25 or len(self.calm_) < 8:
-            arr = np.array([v for _, v in self.calm_])
-            times = np.array([u for u, _ in self.calm_])
+            arr = np.array([v for _, v, _ in self.calm_])
+            times = np.array([u for u, _, _ in self.calm_])
+            mos = np.array([m for _, _, m in self.calm_])
+            if self.p.speech_regress and len(mos) >= 8 and np.var(mos) > 1e-8:
+                mc = mos - mos.mean()
+                beta = (mc @ (arr - arr.mean(0))) / (mc @ mc)
+                self.beta_ = np.where(SPEECH_ADJ, np.clip(beta, 0.0, 5.0), 0.0)
+            self.mo_ref_ = float(np.median(mos))
+            arr = arr - np.outer(mos - self.mo_ref_, self.beta_)
             self.floor_ = np.median(arr[times >= t - self.p.floor_window_s], axis=0)
             resid = arr[:, :NCH] - self.floor_[:NCH]
             q = np.quantile(resid, self.p.noise_quantile, axis=0)
             self.thr_base_ = np.maximum(self.p.min_activation, self.p.on_factor * q)
             self.thr_t_ = t
 
-    def update(self, t: float, dt: float, x: np.ndarray, reliable: bool, speech: float,
+    def update(self, t: float, dt: float, x: np.ndarray, mo: float, reliable: bool, speech: float,
                blink_recent: bool) -> list[dict]:
         p = self.p
-        act = np.maximum(x - self.floor_, 0.0)
+        act = np.maximum(x - self.beta_ * (mo - self.mo_ref_) - self.floor_, 0.0)
         thr = np.where(LOWER_MASK, self.thr_base_ * (1.0 + p.speech_gain * speech), self.thr_base_)
         z = act[:NCH] / thr
         s = float(np.max(z[self.mask])) if reliable else (self.prev_[1] if self.prev_ else 0.0)
@@ -95,17 +106,18 @@ class Region:
                 self.ep_ = dict(pre=list(self.pre_) + [self.prev_], rise=[(t, s)], apex=(t, s),
                                 apex3=[self.prev_, (t, s), None], zmax=z.copy(), side=act[NCH:].copy(),
                                 end_cross=None, offset=None, speech=speech * dt, reliable=dt, dur=dt,
-                                antag=set(), apex_z=z.copy(), apex_act=act[:NCH].copy(), blink=blink_recent)
+                                antag=set(), apex_z=z.copy(), apex_act=act[:NCH].copy(), blink=blink_recent,
+                                amax=act[:NCH].copy())
             else:
                 if reliable:
-                    self._calm(t, x)
+                    self._calm(t, x, mo)
                 self.pre_.append((t, s))
                 while self.pre_ and self.pre_[0][0] < t - 1.0:
                     self.pre_.popleft()
             self.prev_ = (t, s)
             return []
         if reliable and t - ep["rise"][0][0] > p.absorb_s:
-            self._calm(t, x)  # held for so long that it is the new resting face
+            self._calm(t, x, mo)  # held for so long that it is the new resting face
         ep["dur"] += dt
         ep["blink"] = ep["blink"] or blink_recent
         ep["speech"] += speech * dt
@@ -122,6 +134,7 @@ class Region:
             ep["rise"].append((t, s))
         if reliable:
             ep["zmax"] = np.maximum(ep["zmax"], z)
+            ep["amax"] = np.maximum(ep["amax"], act[:NCH])
             ep["side"] = np.maximum(ep["side"], act[NCH:])
             if ep["apex"][0] < t:  # falling phase: watch for a counter-movement
                 for i, mains in _ANT:
@@ -177,7 +190,8 @@ class Region:
         offset = float(ep["offset"])
         apex_t = min(max(apex_t, onset), offset)
         onset = min(onset, apex_t)
-        return dict(onset=onset, apex=apex_t, offset=offset, strength=apex_s, zmax=ep["zmax"], side=ep["side"],
+        return dict(onset=onset, apex=apex_t, offset=offset, strength=apex_s, zmax=ep["zmax"], amax=ep["amax"],
+                    side=ep["side"],
                     apex_act=ep["apex_act"], antag=set(ep["antag"]), blink=ep["blink"], speech=ep["speech"],
                     reliable=ep["reliable"], dur=ep["dur"])
 
@@ -187,6 +201,7 @@ def merge(a: dict, b: dict) -> dict:
     top = a if a["strength"] >= b["strength"] else b
     return dict(onset=min(a["onset"], b["onset"]), apex=top["apex"], offset=max(a["offset"], b["offset"]),
                 strength=top["strength"], zmax=np.maximum(a["zmax"], b["zmax"]),
+                amax=np.maximum(a["amax"], b["amax"]),
                 side=np.maximum(a["side"], b["side"]), apex_act=np.maximum(a["apex_act"], b["apex_act"]),
                 antag=a["antag"] | b["antag"], blink=a["blink"] or b["blink"], speech=a["speech"] + b["speech"],
                 reliable=a["reliable"] + b["reliable"], dur=a["dur"] + b["dur"])

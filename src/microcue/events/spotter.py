@@ -17,11 +17,21 @@ from microcue.events.head import GazeAversionDetector, OscillationDetector
 from microcue.events.types import ExpressionEvent
 
 _UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
+_STARTS = np.array([a not in SUPPORT for a in CHANNELS])
 _LOWER_START = np.array([a not in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 
-# confidence = sigmoid(CONF_W . [1, log apex strength, n AUs moved, speech share, reliable share]); fitted on the
-# spotting benchmark's tuning seeds (bench/spotting.py --calibrate), see the reliability table in docs/benchmarks.md
-CONF_W = (-1.0, 1.6, 0.35, -1.0, 1.0)
+# confidence = sigmoid(CONF_W . features(event)), features from the event's own fields (so it can be refitted from
+# any events.json): 1, log intensity, AUs moved (<= 5), speech flag, log duration, upper-only, lower-only.
+# Fitted on the spotting benchmark's tuning split (bench/spotting.py score --split tune --calibrate).
+CONF_W = (0.39, 0.152, -0.074, -0.495, -0.056, -0.273, -0.344)
+
+
+def confidence(intensity: float, n_aus: int, speech: bool, duration_s: float, upper_only: bool,
+               lower_only: bool) -> float:
+    """Probability that an expression event is real (calibrated on the benchmark; docs/benchmarks.md)."""
+    f = (1.0, math.log(max(intensity, 1e-3)), min(n_aus, 5), float(speech), math.log(max(duration_s, 0.02)),
+         float(upper_only), float(lower_only))
+    return 1.0 / (1.0 + math.exp(-sum(w * x for w, x in zip(CONF_W, f))))
 
 
 class EventSpotter:
@@ -44,6 +54,13 @@ class EventSpotter:
             stays changed for that long has a new resting level; the episode then ends, once).
         noise_window_s: window of calm rows for the noise level; ``warmup_s`` of calm rows are needed before any
             episode (again after a gap).
+        noise_quantile: the quantile of an AU's calm residual taken as its noise level.
+        pair_wait_s: an upper-face episode and a lower-face episode that overlap (IoU >= 0.3) are one event; a
+            finished episode waits at most this long for its partner in the other half of the face.
+        speech_regress: remove from the lower-face AUs the part that follows the lip gap (``mouth_open``), fitted
+            on the calm window (least squares, slope >= 0): speech opens and closes the mouth, a smile does not.
+        moved_rel: an AU counts as moved in an episode when its peak (in units of its own threshold) reached
+            0.6 and this fraction of the strongest AU's peak: the dominant pattern names the episode.
         speech_lo, speech_hi, speech_gain: lower-face thresholds are multiplied by up to ``1 + speech_gain`` as
             mouth_activity goes from ``speech_lo`` to ``speech_hi`` (talking needs more lower-face evidence).
         blink_level: eye AUs are held while ``blink`` (eye closure) exceeds this and for 0.15 s after; an
@@ -52,16 +69,17 @@ class EventSpotter:
             unreliable: they can neither start nor end an episode (values are held).
         max_gap_s: a step between rows longer than this is a gap (face not found): an open episode is dropped.
         nod_*, shake_*, gaze_*: see :class:`microcue.events.head.OscillationDetector` / ``GazeAversionDetector``.
-    Latency: an expression event is returned at most ``max(merge_gap_s, max_wait_s)`` (0.5 s) plus one frame after its
-        offset; nods/shakes at most ``0.7 s`` after their last swing; gaze aversion when the gaze returns (+0.2 s).
+    Latency: an expression event is returned at most ``max_delay_s`` = ``max(merge_gap_s, max_wait_s) +
+        pair_wait_s`` (0.8 s) plus one frame after its offset; nods/shakes at most ``0.7 s`` after their last swing; gaze aversion when the gaze returns (+0.2 s).
     """
 
     def __init__(self, participant: str = "P1", *, on_factor: float = 2.5, off_ratio: float = 0.5,
-                 min_activation: float = 0.06, boundary_frac: float = 0.2, micro_max_s: float = 0.5,
+                 min_activation: float = 0.1, boundary_frac: float = 0.2, micro_max_s: float = 0.5,
                  merge_gap_s: float = 0.2, max_wait_s: float = 0.5, floor_window_s: float = 3.0,
                  absorb_s: float = 20.0, noise_quantile: float = 0.9, pair_wait_s: float = 0.3,
+                 speech_regress: bool = False, moved_rel: float = 0.3,
                  noise_window_s: float = 10.0, warmup_s: float = 1.0, speech_lo: float = 0.03,
-                 speech_hi: float = 0.08, speech_gain: float = 1.0, blink_level: float = 0.15,
+                 speech_hi: float = 0.08, speech_gain: float = 3.0, blink_level: float = 0.15,
                  min_quality: float = 0.3, max_pose_speed_dps: float = 90.0, max_gap_s: float = 0.35,
                  nod_min_deg: float = 3.0, shake_min_deg: float = 4.0, gaze_min_s: float = 1.0) -> None:
         self.participant = participant
@@ -76,6 +94,8 @@ class EventSpotter:
         self.absorb_s = absorb_s
         self.noise_quantile = noise_quantile
         self.pair_wait_s = pair_wait_s
+        self.speech_regress = speech_regress
+        self.moved_rel = moved_rel
         self.noise_window_s = noise_window_s
         self.warmup_s = warmup_s
         self.speech_lo, self.speech_hi, self.speech_gain = speech_lo, speech_hi, speech_gain
@@ -97,6 +117,7 @@ class EventSpotter:
         self.last_t_: float | None = None
         self.last_pose_: tuple[float, float] | None = None
         self.x_ = np.zeros(len(ALL))
+        self.mo_ = 0.0
         self.blink_t_ = -math.inf
         self.regions_ = (Region(self, _UPPER_MASK), Region(self, _LOWER_START))
         self.pending_: list[tuple[int, float, dict]] = []  # (region, confirmed at, episode summary)
@@ -170,8 +191,12 @@ class EventSpotter:
         m = _num(row.get("mouth_activity"))
         m = 0.0 if math.isnan(m) else m
         speech = min(max((m - self.speech_lo) / max(self.speech_hi - self.speech_lo, 1e-9), 0.0), 1.0)
+        mo = _num(row.get("mouth_open"))
+        if math.isnan(mo) or not reliable:
+            mo = self.mo_
+        self.mo_ = mo
         for k, r in enumerate(self.regions_):
-            self.pending_ += [(k, t, e) for e in r.update(t, dt, self.x_, reliable, speech, blink_recent)]
+            self.pending_ += [(k, t, e) for e in r.update(t, dt, self.x_, mo, reliable, speech, blink_recent)]
         return self._release(t)
 
     def _release(self, t: float) -> list[ExpressionEvent]:
@@ -194,11 +219,12 @@ class EventSpotter:
         return out
 
     def _finish(self, ep: dict) -> list[ExpressionEvent]:
-        onset, apex_t, offset, apex_s = ep["onset"], ep["apex"], ep["offset"], ep["strength"]
+        onset, apex_t, offset = ep["onset"], ep["apex"], ep["offset"]
         moved = {}
+        top = float(np.max(ep["zmax"][_STARTS]))
         for i, a in enumerate(CHANNELS):
             name = ALIAS.get(a, a)
-            if ep["zmax"][i] >= 0.6:
+            if ep["zmax"][i] >= max(0.6, self.moved_rel * top):
                 moved[name] = max(moved.get(name, 0.0), float(ep["zmax"][i]))
         side = dict(zip(SIDES, ep["side"]))
         lat = {}
@@ -222,11 +248,11 @@ class EventSpotter:
             flags.append("low_quality")
         sided = [a for a in sorted(moved, key=lambda a: -moved[a]) if a in lat]
         laterality = lat[sided[0]] if sided else ("both" if moved else None)
-        feats = (1.0, math.log(max(apex_s, 1e-3)), min(len(moved), 5), speech_share, reliable_share)
-        conf = 1.0 / (1.0 + math.exp(-sum(w * f for w, f in zip(CONF_W, feats))))
+        conf = confidence(float(ep["amax"].max()), len(moved), "speech" in flags, offset - onset,
+                          "upper_face" in flags, "lower_face" in flags)
         aus = tuple(sorted(moved, key=lambda a: -moved[a]))
         kind = "micro" if offset - onset <= self.micro_max_s else "macro"
-        intensity = float(ep["apex_act"].max())
+        intensity = float(ep["amax"].max())
         ev = [dict(kind=kind, onset_s=onset, apex_s=apex_t, offset_s=offset, emotion=emotion,
                    confidence=round(conf, 3), aus=aus, intensity=round(intensity, 4), laterality=laterality,
                    flags=tuple(flags))]

@@ -1,0 +1,227 @@
+"""Spotting benchmark: injected expression episodes in real talking-head clips, scored with evaluate_spotting.
+
+    python bench/spotting.py prepare              # render clips (bench/inject.py) + microcue.analyze, cached
+    python bench/spotting.py score --split heldout [--json bench/out/spotting/heldout.json]
+    python bench/spotting.py score --split tune --calibrate   # Platt fit of the confidence on the tuning split
+
+Everything lives in bench/out/spotting/ (gitignored): clips/NAME.mp4 + NAME.csv (truth), signals/NAME.parquet.
+Splits: ``tune`` = seed 0 (4 sources x 15/25/30 fps), ``heldout`` = seed 1 (8 sources x 15/25/30 fps),
+``clean`` = the same 8 sources at 25 fps with nothing injected (false alarms per minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import inject  # noqa: E402
+
+OUT = inject.REPO / "bench" / "out" / "spotting"
+FPS = (15, 25, 30)
+
+
+def clips(split: str) -> list[tuple[str, int, int | None]]:
+    if split == "tune":
+        return [(k, f, s) for k in inject.TUNE_SOURCES for f in FPS for s in inject.TUNE_SEEDS]
+    if split == "heldout":
+        return [(k, f, s) for k in inject.SOURCES for f in FPS for s in inject.HELD_OUT_SEEDS]
+    if split == "clean":
+        return [(k, 25, None) for k in inject.SOURCES]
+    raise SystemExit(f"unknown split {split!r}")
+
+
+def signals_for(key: str, fps: int, seed: int | None, data: Path):
+    """Render (cached) and analyse (cached) one clip; return (signals DataFrame, truth csv or None, duration)."""
+    import pandas as pd
+
+    video, truth = inject.render(key, data, OUT / "_lm", OUT / "clips", fps=fps, seed=seed)
+    sig = OUT / "signals" / f"{video.stem}.parquet"
+    if not sig.exists():
+        import microcue
+
+        sig.parent.mkdir(parents=True, exist_ok=True)
+        a = microcue.analyze(video, out_dir=OUT / "runs" / video.stem, workers=1)
+        a.signals.to_parquet(sig, index=False)
+    return pd.read_parquet(sig), truth, inject.CLIP_S
+
+
+def prepare(data: Path) -> None:
+    t0 = time.time()
+    for split in ("tune", "heldout", "clean"):
+        for key, fps, seed in clips(split):
+            df, _, _ = signals_for(key, fps, seed, data)
+            print(f"{time.time() - t0:7.1f}s {split} {key} {fps} fps seed {seed}: {len(df)} rows", flush=True)
+
+
+def run(split: str, data: Path, params: dict) -> tuple[list, list]:
+    """Spot every clip of a split; return per-clip records and per-event records (for calibration)."""
+    from microcue.events import spot_events
+    from microcue.events.evaluate import match, read_truth, score
+
+    recs, evrecs = [], []
+    for key, fps, seed in clips(split):
+        df, truth_path, dur = signals_for(key, fps, seed, data)
+        events = spot_events(df, **params)
+        truth = [t for t in read_truth(truth_path)] if truth_path else []
+        tmeta = []
+        if truth_path:
+            import pandas as pd
+
+            tmeta = pd.read_csv(truth_path).to_dict("records")
+        res = score(events, truth, duration_s=dur)
+        expr = [e for e in events if e.kind in ("micro", "macro")]
+        pairs = match(expr, truth)
+        hit = {i: j for i, j, _ in pairs}
+        for i, e in enumerate(expr):
+            evrecs.append(dict(clip=f"{key}_{fps}", conf=e.confidence, matched=i in hit, kind=e.kind))
+        recs.append(dict(key=key, fps=fps, seed=seed, res=res, truth=tmeta, hit_truth={j: expr[i] for i, j in
+                                                                                        hit.items()},
+                         n_expr=len(expr), duration=dur, events=events))
+    return recs, evrecs
+
+
+def summarise(recs: list, evrecs: list) -> dict:
+    out: dict = {}
+    for fps in FPS + ("all",):
+        rs = [r for r in recs if fps == "all" or r["fps"] == fps]
+        if not rs:
+            continue
+        agg = {}
+        for kind in ("micro", "macro"):
+            tp = sum(r["res"][kind]["tp"] for r in rs)
+            npred = sum(r["res"][kind]["n_pred"] for r in rs)
+            nt = sum(r["res"][kind]["n_true"] for r in rs)
+            p = tp / npred if npred else 0.0
+            rc = tp / nt if nt else 0.0
+            agg[kind] = dict(tp=tp, n_pred=npred, n_true=nt, precision=round(p, 3), recall=round(rc, 3),
+                             f1=round(2 * p * rc / (p + rc), 3) if p + rc else 0.0)
+        tp = sum(r["res"]["tp"] for r in rs)
+        npred = sum(r["res"]["n_pred"] for r in rs)
+        nt = sum(r["res"]["n_true"] for r in rs)
+        p, rc = (tp / npred if npred else 0.0), (tp / nt if nt else 0.0)
+        agg["overall"] = dict(precision=round(p, 3), recall=round(rc, 3),
+                              f1=round(2 * p * rc / (p + rc), 3) if p + rc else 0.0, tp=tp, n_true=nt, n_pred=npred)
+        errs = {"onset": [], "apex": [], "offset": []}
+        emo = []
+        for r in rs:
+            for j, e in r["hit_truth"].items():
+                t = r["truth"][j]
+                errs["onset"].append(e.onset_s - t["onset_s"])
+                errs["apex"].append(e.apex_s - t["apex_s"])
+                errs["offset"].append(e.offset_s - t["offset_s"])
+                emo.append(e.emotion == t["emotion"])
+        for k, v in errs.items():
+            agg[f"{k}_mae_s"] = round(float(np.mean(np.abs(v))), 4) if v else None
+            agg[f"{k}_bias_s"] = round(float(np.mean(v)), 4) if v else None
+        agg["emotion_accuracy"] = round(float(np.mean(emo)), 3) if emo else None
+        fa = sum(r["res"]["false_alarms"] for r in rs)
+        agg["false_alarms_per_min"] = round(fa / (sum(r["duration"] for r in rs) / 60), 2)
+        out[str(fps)] = agg
+    # recall per amplitude and per duration bin; F1 per bin with the split's overall precision
+    p_all = out["all"]["overall"]["precision"] if "all" in out else 0.0
+    for field in ("amp", "bin", "inj_kind"):
+        tab = {}
+        for r in recs:
+            for j, t in enumerate(r["truth"]):
+                d = tab.setdefault(t[field], [0, 0, 0])
+                d[1] += 1
+                if j in r["hit_truth"]:
+                    d[0] += 1
+                    d[2] += r["hit_truth"][j].emotion == t["emotion"]
+        out[f"by_{field}"] = {k: dict(n=n, recall=round(h / n, 3),
+                                      f1=round(2 * p_all * (h / n) / (p_all + h / n), 3) if h else 0.0,
+                                      emotion_acc=round(e / h, 3) if h else None) for k, (h, n, e) in tab.items()}
+    # reliability table
+    bins = [0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.01]
+    rel = []
+    for lo, hi in zip(bins, bins[1:]):
+        sel = [e for e in evrecs if lo <= e["conf"] < hi]
+        if sel:
+            rel.append(dict(conf=f"{lo:.1f}-{min(hi, 1):.1f}", n=len(sel),
+                            mean_conf=round(float(np.mean([e["conf"] for e in sel])), 3),
+                            real=round(float(np.mean([e["matched"] for e in sel])), 3)))
+    out["reliability"] = rel
+    return out
+
+
+def calibrate(evrecs: list) -> tuple[float, float]:
+    """Platt scaling of the current confidence: fit a, b in sigmoid(a * logit(c) + b) to matched / not."""
+    x = np.array([math.log(max(e["conf"], 1e-4) / max(1 - e["conf"], 1e-4)) for e in evrecs])
+    y = np.array([float(e["matched"]) for e in evrecs])
+    a, b = 1.0, 0.0
+    for _ in range(500):
+        p = 1 / (1 + np.exp(-(a * x + b)))
+        ga, gb = np.sum((p - y) * x) / len(x), np.sum(p - y) / len(x)
+        a, b = a - 0.5 * ga, b - 0.5 * gb
+    return float(a), float(b)
+
+
+def show(name: str, s: dict) -> str:
+    lines = [f"## {name}", "| fps | micro P/R/F1 | macro P/R/F1 | overall F1 | onset MAE s | apex MAE s | offset MAE s "
+             "| emotion acc | FA/min |", "|---|---|---|---|---|---|---|---|---|"]
+    for fps in [str(f) for f in FPS] + ["all"]:
+        if fps not in s:
+            continue
+        a = s[fps]
+        mi, ma = a["micro"], a["macro"]
+        lines.append(f"| {fps} | {mi['precision']}/{mi['recall']}/{mi['f1']} ({mi['tp']}/{mi['n_true']}) | "
+                     f"{ma['precision']}/{ma['recall']}/{ma['f1']} ({ma['tp']}/{ma['n_true']}) | "
+                     f"{a['overall']['f1']} | {a['onset_mae_s']} | {a['apex_mae_s']} | {a['offset_mae_s']} | "
+                     f"{a['emotion_accuracy']} | {a['false_alarms_per_min']} |")
+    for field in ("amp", "bin", "inj_kind"):
+        tab = s.get(f"by_{field}", {})
+        if tab:
+            lines.append(f"\n| {field} | n | recall | F1 (with overall precision) | emotion acc |")
+            lines.append("|---|---|---|---|---|")
+            for k in sorted(tab):
+                v = tab[k]
+                lines.append(f"| {k} | {v['n']} | {v['recall']} | {v['f1']} | {v['emotion_acc']} |")
+    if s.get("reliability"):
+        lines.append("\n| confidence | events | mean confidence | share real |\n|---|---|---|---|")
+        for r in s["reliability"]:
+            lines.append(f"| {r['conf']} | {r['n']} | {r['mean_conf']} | {r['real']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cmd", choices=["prepare", "score"])
+    ap.add_argument("--split", default="heldout", choices=["tune", "heldout", "clean"])
+    ap.add_argument("--data", default=str(inject.DEFAULT_DATA))
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--param", action="append", default=[], help="NAME=VALUE spotter parameter")
+    a = ap.parse_args()
+    data = Path(a.data)
+    if a.cmd == "prepare":
+        prepare(data)
+        return
+    params = {k: float(v) for k, v in (p.split("=", 1) for p in a.param)}
+    recs, evrecs = run(a.split, data, params)
+    if a.split == "clean":
+        fa = sum(r["n_expr"] for r in recs)
+        dur = sum(r["duration"] for r in recs)
+        print(f"## clean (nothing injected): {fa} expression events in {dur:.0f} s = {fa / dur * 60:.2f} per min")
+        for r in recs:
+            print(f"  {r['key']}: " + ", ".join(f"{e.kind} {e.onset_s:.2f}-{e.offset_s:.2f} {e.emotion} "
+                                                f"{'+'.join(e.aus)} c={e.confidence}"
+                                                for e in r["events"] if e.kind in ("micro", "macro")))
+        s = {"false_alarms_per_min": round(fa / dur * 60, 2), "events": fa, "seconds": dur}
+    else:
+        s = summarise(recs, evrecs)
+        print(show(a.split, s))
+        if a.calibrate:
+            print("platt a, b =", calibrate(evrecs))
+    if a.json:
+        Path(a.json).write_text(json.dumps(s, indent=1))
+
+
+if __name__ == "__main__":
+    main()
