@@ -55,9 +55,12 @@ class Region:
         self.ep_: dict | None = None
 
     def gap(self, final: bool) -> list[dict]:
-        """A gap in the rows (or the end): confirm an episode whose activity had ended, drop one still active."""
+        """A gap in the rows: confirm an episode whose activity had ended, drop one still active (the face left).
+        The end of the stream (``final``): an episode still active ends at the last row."""
         ep, self.ep_ = self.ep_, None
         out = []
+        if ep is not None and ep["end_cross"] is None and final and self.prev_ is not None:
+            ep["end_cross"] = ep["offset"] = self.prev_[0]  # still on at the end of the recording: ends there
         if ep is not None and ep["end_cross"] is not None:
             if ep["offset"] is None:
                 ep["offset"] = ep["end_cross"]

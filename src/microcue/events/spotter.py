@@ -45,6 +45,7 @@ class EventSpotter:
         boundary_frac: onset / offset are where the episode strength crosses this fraction of its apex strength
             (linear interpolation between the two rows around the crossing; apex by a parabola through three rows).
         micro_max_s: episodes with offset - onset <= this are ``micro``, longer ones ``macro``.
+        min_duration_s: shorter episodes are dropped (a one-frame glitch of the landmarker).
         merge_gap_s: a dip shorter than this inside an episode does not end it.
         max_wait_s: the longest the spotter waits after an episode's end-of-activity for its offset to settle.
             Maximum confirmation delay = ``max(merge_gap_s, max_wait_s)`` + one frame after the reported offset.
@@ -77,7 +78,7 @@ class EventSpotter:
                  min_activation: float = 0.1, boundary_frac: float = 0.2, micro_max_s: float = 0.5,
                  merge_gap_s: float = 0.2, max_wait_s: float = 0.5, floor_window_s: float = 3.0,
                  absorb_s: float = 20.0, noise_quantile: float = 0.9, pair_wait_s: float = 0.3,
-                 speech_regress: bool = False, moved_rel: float = 0.3,
+                 speech_regress: bool = False, moved_rel: float = 0.3, min_duration_s: float = 0.08,
                  noise_window_s: float = 10.0, warmup_s: float = 1.0, speech_lo: float = 0.03,
                  speech_hi: float = 0.08, speech_gain: float = 3.0, blink_level: float = 0.15,
                  min_quality: float = 0.3, max_pose_speed_dps: float = 90.0, max_gap_s: float = 0.35,
@@ -96,6 +97,7 @@ class EventSpotter:
         self.pair_wait_s = pair_wait_s
         self.speech_regress = speech_regress
         self.moved_rel = moved_rel
+        self.min_duration_s = min_duration_s
         self.noise_window_s = noise_window_s
         self.warmup_s = warmup_s
         self.speech_lo, self.speech_hi, self.speech_gain = speech_lo, speech_hi, speech_gain
@@ -145,7 +147,7 @@ class EventSpotter:
         return out
 
     def flush(self) -> list[ExpressionEvent]:
-        """End of stream: confirm what can be confirmed (an episode still rising at the end is dropped)."""
+        """End of stream: confirm everything still pending; an episode still active ends at the last row."""
         out = self._close(final=True)
         raw = [_head_ev(e) for e in self.nod_.flush() + self.shake_.flush() + self.gaze_.flush()]
         out += [self._make(**e) for e in raw]
@@ -234,6 +236,8 @@ class EventSpotter:
             lat[a] = "left" if asym > 0.5 else "right" if asym < -0.5 else "both"
         if ep["blink"] and set(moved) <= {"au05", "au06", "au07"}:
             return []  # the lids around a blink
+        if offset - onset < self.min_duration_s:
+            return []  # shorter than two frames at 30 fps: a glitch, not a movement
         if ep["reliable"] / max(ep["dur"], 1e-9) < 0.5:
             return []  # seen mostly through unreliable rows (head turn, poor tracking)
         emotion, flags = name_expression(moved, lat)
