@@ -48,6 +48,7 @@ class Region:
         self.beta_ = np.zeros(len(ALL))
         self.mo_ref_ = 0.0
         self.calm_: deque[tuple[float, np.ndarray, float]] = deque()
+        self.all_: deque[tuple[float, np.ndarray]] = deque()  # every reliable row (noise level), noise_window_s
         self.thr_base_ = np.full(NCH, self.p.min_activation)
         self.thr_t_ = -math.inf
         self.prev_: tuple[float, float] | None = None
@@ -68,6 +69,7 @@ class Region:
         self.prev_ = None
         self.pre_.clear()
         if not final:
+            self.all_.clear()
             self.calm_.clear()  # the face may come back under other light / pose: learn its level again
             self.thr_t_ = -math.inf
         return out
@@ -91,6 +93,8 @@ class Region:
             self.mo_ref_ = float(np.median(mos))
             arr = arr - np.outer(mos - self.mo_ref_, self.beta_)
             self.floor_ = np.median(arr[times >= t - self.p.floor_window_s], axis=0)
+            if self.p.noise_from_all and len(self.all_) >= 8:
+                arr = np.array([v for _, v in self.all_])
             resid = arr[:, :NCH] - self.floor_[:NCH]
             q = np.quantile(resid, self.p.noise_quantile, axis=0)
             self.thr_base_ = np.maximum(self.p.min_activation, self.p.on_factor * q)
@@ -99,6 +103,10 @@ class Region:
     def update(self, t: float, dt: float, x: np.ndarray, mo: float, reliable: bool, speech: float,
                blink_recent: bool) -> list[dict]:
         p = self.p
+        if reliable:
+            self.all_.append((t, x - self.beta_ * (mo - self.mo_ref_)))
+            while self.all_ and self.all_[0][0] < t - p.noise_window_s:
+                self.all_.popleft()
         act = np.maximum(x - self.beta_ * (mo - self.mo_ref_) - self.floor_, 0.0)
         thr = np.where(LOWER_MASK, self.thr_base_ * (1.0 + p.speech_gain * speech), self.thr_base_)
         z = act[:NCH] / thr

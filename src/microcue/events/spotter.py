@@ -56,6 +56,8 @@ class EventSpotter:
         noise_window_s: window of calm rows for the noise level; ``warmup_s`` of calm rows are needed before any
             episode (again after a gap).
         noise_quantile: the quantile of an AU's calm residual taken as its noise level.
+        noise_from_all: take the noise level from every reliable row of the window, episodes included (a talker
+            whose speech keeps opening episodes would otherwise be measured only in their quiet moments).
         pair_wait_s: an upper-face episode and a lower-face episode that overlap (IoU >= 0.3) are one event; a
             finished episode waits at most this long for its partner in the other half of the face.
         speech_regress: remove from the lower-face AUs the part that follows the lip gap (``mouth_open``), fitted
@@ -79,6 +81,7 @@ class EventSpotter:
                  merge_gap_s: float = 0.2, max_wait_s: float = 0.5, floor_window_s: float = 3.0,
                  absorb_s: float = 20.0, noise_quantile: float = 0.9, pair_wait_s: float = 0.3,
                  speech_regress: bool = False, moved_rel: float = 0.3, min_duration_s: float = 0.08,
+                 noise_from_all: bool = False,
                  noise_window_s: float = 10.0, warmup_s: float = 1.0, speech_lo: float = 0.03,
                  speech_hi: float = 0.08, speech_gain: float = 3.0, blink_level: float = 0.15,
                  min_quality: float = 0.3, max_pose_speed_dps: float = 90.0, max_gap_s: float = 0.35,
@@ -98,6 +101,7 @@ class EventSpotter:
         self.speech_regress = speech_regress
         self.moved_rel = moved_rel
         self.min_duration_s = min_duration_s
+        self.noise_from_all = noise_from_all
         self.noise_window_s = noise_window_s
         self.warmup_s = warmup_s
         self.speech_lo, self.speech_hi, self.speech_gain = speech_lo, speech_hi, speech_gain
