@@ -73,6 +73,7 @@ class FaceStage:
         tracker = self.tracker
         tracker.expire(t)
         out: list[tuple[FaceObservation, np.ndarray]] = []
+        newcomers: list[tuple[FaceObservation, np.ndarray]] = []
         # 1. Follow the faces we have.
         for track in sorted(tracker.active, key=lambda tr: -tr.n_obs):
             obs = self._landmarker.measure(img, track.predicted_center(t), track.side * self.crop_scale)
@@ -80,13 +81,18 @@ class FaceStage:
                 continue  # not found, or the crop slid onto a face another (older) track already holds
             app = describe(img, obs.bbox_xyxy, obs.landmarks)
             if not tracker.is_continuation(track, app):
-                continue  # a different person in the same place (speaker cut): left to discovery
+                newcomers.append((obs, app))  # a different person in the same place (a speaker-view cut)
+                continue
             tracker.observe(track, obs.bbox_xyxy, t, app)
             out.append((obs.with_track(track.id), app))
+        missing = len(out) < len(tracker.active)
+        for obs, app in newcomers:
+            self._adopt(obs, app, t, out)
         # 2. Look for faces nobody follows, a few tiles per frame (by video time, not frame count).
         dt = 0.04 if self._last_pts is None else min(max(t - self._last_pts, 0.0), 1.0)
         self._last_pts = t
-        period = self.scan_period_s if out else self.idle_scan_period_s
+        # Scan fast while nobody is followed or someone followed went missing (they may be elsewhere now).
+        period = self.scan_period_s if out and not missing else self.idle_scan_period_s
         self._tile_credit = min(self._tile_credit + len(self._tiles) * dt / period, len(self._tiles))
         if self._tile_pos == 0 and self._tile_credit < 1 and not tracker.tracks_:
             self._tile_credit = 1.0  # the very first frame of a call is always searched
@@ -101,14 +107,18 @@ class FaceStage:
                     continue
                 c = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2 + 0.05 * (box[3] - box[1]))
                 obs = self._landmarker.measure(img, c, (box[2] - box[0]) * 2.4)
-                if obs is None or any(iou(obs.bbox_xyxy, o.bbox_xyxy) > 0.3 for o, _ in out):
-                    continue
-                app = describe(img, obs.bbox_xyxy, obs.landmarks)
-                track = tracker.assign_new(obs.bbox_xyxy, t, app)
-                if any(o.track_id == track.id for o, _ in out):
-                    continue
-                out.append((obs.with_track(track.id), app))
+                if obs is not None:
+                    self._adopt(obs, describe(img, obs.bbox_xyxy, obs.landmarks), t, out)
         return [o for o, _ in out]
+
+    def _adopt(self, obs: FaceObservation, app: np.ndarray, t: float,
+               out: list[tuple[FaceObservation, np.ndarray]]) -> None:
+        """A face no followed track explains: give it an old id (re-identification) or a new one."""
+        if any(iou(obs.bbox_xyxy, o.bbox_xyxy) > 0.3 for o, _ in out):
+            return
+        track = self.tracker.assign_new(obs.bbox_xyxy, t, app)
+        if not any(o.track_id == track.id for o, _ in out):
+            out.append((obs.with_track(track.id), app))
 
 
 def _tile(img: np.ndarray, x0: int, y0: int, side: int) -> np.ndarray:

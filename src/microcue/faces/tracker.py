@@ -53,12 +53,17 @@ class FaceTracker:
             a track was is treated as a different person (a speaker-view cut), not as the track's continuation.
         cut_max_step_similarity: the same for the similarity to the track's previous frame: a cut is abrupt,
             while a person's own face changes little from one frame to the next.
+        reid_recent_min_similarity: the similarity that suffices for a track that vanished less than
+            ``recent_s`` ago, when it is clearly the closest candidate (a speaker-view cut, two windows crossing).
         max_gallery: how many lost tracks are remembered (bounded memory in a long call).
     """
 
     def __init__(self, *, lost_after_s: float = 0.8, reid_min_similarity: float = 0.75,
                  cut_max_similarity: float = 0.6, cut_max_step_similarity: float = 0.75,
+                 reid_recent_min_similarity: float = 0.62, recent_s: float = 1.0,
                  appearance_rate: float = 0.05, max_gallery: int = 64) -> None:
+        self.reid_recent_min_similarity = reid_recent_min_similarity
+        self.recent_s = recent_s
         self.lost_after_s = lost_after_s
         self.reid_min_similarity = reid_min_similarity
         self.cut_max_similarity = cut_max_similarity
@@ -113,7 +118,7 @@ class FaceTracker:
 
     def assign_new(self, bbox: np.ndarray, pts_s: float, appearance: np.ndarray) -> Track:
         """A face no active track explains: give it back a lost id if it looks like one, else a new id."""
-        best, best_sim = None, self.reid_min_similarity
+        scored = []
         for t in self.tracks_.values():
             # Any track not seen in this frame may be this face: lost ones, and followed ones whose face just
             # moved elsewhere (a speaker-view cut moves a person from a thumbnail to the main tile).
@@ -123,8 +128,17 @@ class FaceTracker:
             # A face back where it was lost a moment ago needs less appearance evidence.
             if pts_s - t.last_pts_s < 2.0 and iou(t.bbox, bbox) > 0.3:
                 sim += 0.1
-            if sim > best_sim:
-                best, best_sim = t, sim
+            scored.append((sim, pts_s - t.last_pts_s, t))
+        scored.sort(key=lambda x: -x[0])
+        best = None
+        if scored:
+            sim, gone_s, cand = scored[0]
+            runner_up = scored[1][0] if len(scored) > 1 else 0.0
+            if sim >= self.reid_min_similarity:
+                best = cand
+            elif (sim >= self.reid_recent_min_similarity and gone_s <= self.recent_s
+                  and sim - runner_up >= 0.1):
+                best = cand  # appeared as another just vanished, and clearly closest to it: a cut or a crossing
         if best is not None:
             best.velocity = np.zeros(2)
             self.observe(best, bbox, pts_s, appearance)
