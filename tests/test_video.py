@@ -73,3 +73,20 @@ def test_missing_and_empty(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(InvalidInputError, match="empty"):
         VideoFileSource(empty)
+
+
+def test_prefetch_keeps_order_and_errors():
+    from microcue.video.prefetch import prefetch
+
+    def gen():
+        yield from range(10)
+        raise InvalidInputError("broken at 10")
+
+    got = []
+    with pytest.raises(InvalidInputError, match="broken"):
+        for x in prefetch(gen(), maxsize=2):
+            got.append(x)
+    assert got == list(range(10))
+    it = prefetch(iter(range(1000)), maxsize=2)
+    assert next(it) == 0
+    it.close()  # stops the producer without draining

@@ -75,11 +75,13 @@ def face_pass(path: str, raw_path: str, *, fps: float | None = None, start_s: fl
         source = VideoFileSource(path, start_s=start_s, end_s=end_s)
     else:
         source = open_source(path, fps=fps)
+    from microcue.video.prefetch import prefetch
+
     stage = FaceStage()
     res = PassResult(raw_path=raw_path)
     with ParquetRowSink(raw_path) as sink:
         try:
-            for frame in source:
+            for frame in prefetch(source):
                 obs = stage.update(frame)
                 size = frame.size
                 for o in obs:
