@@ -145,9 +145,9 @@ def plan(seed: int, fps: int, clip_s: float = CLIP_S, key: str = "") -> list[dic
         fall = dur * float(rng.uniform(0.35, 0.55)) if dur <= 0.5 else min(0.7, dur * float(rng.uniform(0.2, 0.35)))
         kind = kinds[k % len(kinds)]
         side = str(rng.choice(["left", "right"])) if kind == "smirk" else "both"
-        eps.append(dict(onset_s=round(t, 4), apex_s=round(t + rise, 4), hold_end_s=round(t + dur - fall, 4),
-                        offset_s=round(t + dur, 4), kind="micro" if dur <= 0.5 else "macro", emotion=KINDS[kind],
-                        inj_kind=kind, side=side, amplitude=AMPLITUDES[amp], amp=amp, bin=b))
+        eps.append({"onset_s": round(t, 4), "apex_s": round(t + rise, 4), "hold_end_s": round(t + dur - fall, 4),
+                        "offset_s": round(t + dur, 4), "kind": "micro" if dur <= 0.5 else "macro", "emotion": KINDS[kind],
+                        "inj_kind": kind, "side": side, "amplitude": AMPLITUDES[amp], "amp": amp, "bin": b})
         t += dur + float(rng.uniform(*GAP_S))
         k += 1
     return eps
@@ -235,7 +235,7 @@ def render(key: str, data: Path, cache: Path, out: Path, *, fps: int, seed: int 
     st.options = {"bf": "0", "preset": "veryfast", "crf": "18"}
     h, w = frames[0].shape[:2]
     st.width, st.height = w - w % 2, h - h % 2
-    for k in range(int(round(clip_s * fps))):
+    for k in range(round(clip_s * fps)):
         t = k / fps
         u = t % (2 * dur)
         u = u if u <= dur else 2 * dur - u  # ping-pong

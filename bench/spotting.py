@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import inject  # noqa: E402
+import itertools
+
+import inject
 
 OUT = inject.REPO / "bench" / "out" / "spotting"
 FPS = (15, 25, 30)
@@ -80,10 +82,10 @@ def run(split: str, data: Path, params: dict) -> tuple[list, list]:
         pairs = match(expr, truth)
         hit = {i: j for i, j, _ in pairs}
         for i, e in enumerate(expr):
-            evrecs.append(dict(clip=f"{key}_{fps}", conf=e.confidence, matched=i in hit, kind=e.kind))
-        recs.append(dict(key=key, fps=fps, seed=seed, res=res, truth=tmeta, hit_truth={j: expr[i] for i, j in
+            evrecs.append({"clip": f"{key}_{fps}", "conf": e.confidence, "matched": i in hit, "kind": e.kind})
+        recs.append({"key": key, "fps": fps, "seed": seed, "res": res, "truth": tmeta, "hit_truth": {j: expr[i] for i, j in
                                                                                         hit.items()},
-                         n_expr=len(expr), duration=dur, events=events))
+                         "n_expr": len(expr), "duration": dur, "events": events})
     return recs, evrecs
 
 
@@ -100,14 +102,14 @@ def summarise(recs: list, evrecs: list) -> dict:
             nt = sum(r["res"][kind]["n_true"] for r in rs)
             p = tp / npred if npred else 0.0
             rc = tp / nt if nt else 0.0
-            agg[kind] = dict(tp=tp, n_pred=npred, n_true=nt, precision=round(p, 3), recall=round(rc, 3),
-                             f1=round(2 * p * rc / (p + rc), 3) if p + rc else 0.0)
+            agg[kind] = {"tp": tp, "n_pred": npred, "n_true": nt, "precision": round(p, 3), "recall": round(rc, 3),
+                             "f1": round(2 * p * rc / (p + rc), 3) if p + rc else 0.0}
         tp = sum(r["res"]["tp"] for r in rs)
         npred = sum(r["res"]["n_pred"] for r in rs)
         nt = sum(r["res"]["n_true"] for r in rs)
         p, rc = (tp / npred if npred else 0.0), (tp / nt if nt else 0.0)
-        agg["overall"] = dict(precision=round(p, 3), recall=round(rc, 3),
-                              f1=round(2 * p * rc / (p + rc), 3) if p + rc else 0.0, tp=tp, n_true=nt, n_pred=npred)
+        agg["overall"] = {"precision": round(p, 3), "recall": round(rc, 3),
+                              "f1": round(2 * p * rc / (p + rc), 3) if p + rc else 0.0, "tp": tp, "n_true": nt, "n_pred": npred}
         errs = {"onset": [], "apex": [], "offset": []}
         emo = []
         for r in rs:
@@ -135,18 +137,18 @@ def summarise(recs: list, evrecs: list) -> dict:
                 if j in r["hit_truth"]:
                     d[0] += 1
                     d[2] += r["hit_truth"][j].emotion == t["emotion"]
-        out[f"by_{field}"] = {k: dict(n=n, recall=round(h / n, 3),
-                                      f1=round(2 * p_all * (h / n) / (p_all + h / n), 3) if h else 0.0,
-                                      emotion_acc=round(e / h, 3) if h else None) for k, (h, n, e) in tab.items()}
+        out[f"by_{field}"] = {k: {"n": n, "recall": round(h / n, 3),
+                                      "f1": round(2 * p_all * (h / n) / (p_all + h / n), 3) if h else 0.0,
+                                      "emotion_acc": round(e / h, 3) if h else None} for k, (h, n, e) in tab.items()}
     # reliability table
     bins = [0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.01]
     rel = []
-    for lo, hi in zip(bins, bins[1:]):
+    for lo, hi in itertools.pairwise(bins):
         sel = [e for e in evrecs if lo <= e["conf"] < hi]
         if sel:
-            rel.append(dict(conf=f"{lo:.1f}-{min(hi, 1):.1f}", n=len(sel),
-                            mean_conf=round(float(np.mean([e["conf"] for e in sel])), 3),
-                            real=round(float(np.mean([e["matched"] for e in sel])), 3)))
+            rel.append({"conf": f"{lo:.1f}-{min(hi, 1):.1f}", "n": len(sel),
+                            "mean_conf": round(float(np.mean([e["conf"] for e in sel])), 3),
+                            "real": round(float(np.mean([e["matched"] for e in sel])), 3)})
     out["reliability"] = rel
     return out
 
@@ -164,8 +166,8 @@ def calibrate(evrecs: list) -> tuple[float, float]:
 
 
 def show(name: str, s: dict) -> str:
-    lines = [f"## {name}", "| fps | micro P/R/F1 | macro P/R/F1 | overall F1 | onset MAE s | apex MAE s | offset MAE s "
-             "| emotion acc | FA/min |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [f"## {name}", ("| fps | micro P/R/F1 | macro P/R/F1 | overall F1 | onset MAE s | apex MAE s | offset MAE s "
+             "| emotion acc | FA/min |"), "|---|---|---|---|---|---|---|---|---|"]
     for fps in [str(f) for f in FPS] + ["all"]:
         if fps not in s:
             continue

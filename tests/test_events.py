@@ -43,7 +43,7 @@ def stream(seconds=8.0, fps=30.0, *, episodes=(), noise=0.0, seed=0, skip=None, 
         if noise:
             for a in AU_NAMES:
                 row[a] = max(0.0, row[a] + float(rng.normal(0, noise)))
-        for key, fn in extra.items():
+        for fn in extra.values():
             fn(t, row)
         rows.append(row)
     return rows
@@ -221,8 +221,9 @@ def test_event_dataclass_validates_and_serialises():
 
 
 def test_real_face_frown_is_spotted(tmp_path):
-    import microcue
     from media import astronaut_video
+
+    import microcue
 
     video = tmp_path / "brows.mp4"
     astronaut_video(video, seconds=4.0, fps=25, expression=("brow_lower", 2.0, 2.8, 1.5))

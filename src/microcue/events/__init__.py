@@ -8,10 +8,20 @@ aversion) from signal rows. See docs/spotting.md.
 
 from __future__ import annotations
 
-from microcue.events.types import (EMOTIONS, FLAGS, KINDS, ExpressionEvent, events_to_frame, events_to_json)
+from microcue.events.types import EMOTIONS, FLAGS, KINDS, ExpressionEvent, events_to_frame, events_to_json
 
-__all__ = ["EMOTIONS", "FLAGS", "KINDS", "EventSpotter", "ExpressionEvent", "events_to_frame", "events_to_json",
-           "spot_events", "evaluate_spotting", "format_report"]
+__all__ = [
+    "EMOTIONS",
+    "FLAGS",
+    "KINDS",
+    "EventSpotter",
+    "ExpressionEvent",
+    "evaluate_spotting",
+    "events_to_frame",
+    "events_to_json",
+    "format_report",
+    "spot_events",
+]
 
 
 def __getattr__(name):  # keep `import microcue.events` light (numpy only when the spotter is used)

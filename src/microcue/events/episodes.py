@@ -114,11 +114,11 @@ class Region:
         ep = self.ep_
         if ep is None:
             if reliable and s >= 1.0 and self.warm and self.prev_ is not None:
-                self.ep_ = dict(pre=list(self.pre_) + [self.prev_], rise=[(t, s)], apex=(t, s),
-                                apex3=[self.prev_, (t, s), None], zmax=z.copy(), side=act[NCH:].copy(),
-                                end_cross=None, offset=None, speech=speech * dt, reliable=dt, dur=dt,
-                                antag=set(), apex_z=z.copy(), apex_act=act[:NCH].copy(), blink=blink_recent,
-                                amax=act[:NCH].copy())
+                self.ep_ = {"pre": list(self.pre_) + [self.prev_], "rise": [(t, s)], "apex": (t, s),
+                                "apex3": [self.prev_, (t, s), None], "zmax": z.copy(), "side": act[NCH:].copy(),
+                                "end_cross": None, "offset": None, "speech": speech * dt, "reliable": dt, "dur": dt,
+                                "antag": set(), "apex_z": z.copy(), "apex_act": act[:NCH].copy(), "blink": blink_recent,
+                                "amax": act[:NCH].copy()}
             else:
                 if reliable:
                     self._calm(t, x, mo)
@@ -201,21 +201,21 @@ class Region:
         offset = float(ep["offset"])
         apex_t = min(max(apex_t, onset), offset)
         onset = min(onset, apex_t)
-        return dict(onset=onset, apex=apex_t, offset=offset, strength=apex_s, zmax=ep["zmax"], amax=ep["amax"],
-                    side=ep["side"],
-                    apex_act=ep["apex_act"], antag=set(ep["antag"]), blink=ep["blink"], speech=ep["speech"],
-                    reliable=ep["reliable"], dur=ep["dur"])
+        return {"onset": onset, "apex": apex_t, "offset": offset, "strength": apex_s, "zmax": ep["zmax"], "amax": ep["amax"],
+                    "side": ep["side"],
+                    "apex_act": ep["apex_act"], "antag": set(ep["antag"]), "blink": ep["blink"], "speech": ep["speech"],
+                    "reliable": ep["reliable"], "dur": ep["dur"]}
 
 
 def merge(a: dict, b: dict) -> dict:
     """One episode from two overlapping region episodes (upper + lower face moving together)."""
     top = a if a["strength"] >= b["strength"] else b
-    return dict(onset=min(a["onset"], b["onset"]), apex=top["apex"], offset=max(a["offset"], b["offset"]),
-                strength=top["strength"], zmax=np.maximum(a["zmax"], b["zmax"]),
-                amax=np.maximum(a["amax"], b["amax"]),
-                side=np.maximum(a["side"], b["side"]), apex_act=np.maximum(a["apex_act"], b["apex_act"]),
-                antag=a["antag"] | b["antag"], blink=a["blink"] or b["blink"], speech=a["speech"] + b["speech"],
-                reliable=a["reliable"] + b["reliable"], dur=a["dur"] + b["dur"])
+    return {"onset": min(a["onset"], b["onset"]), "apex": top["apex"], "offset": max(a["offset"], b["offset"]),
+                "strength": top["strength"], "zmax": np.maximum(a["zmax"], b["zmax"]),
+                "amax": np.maximum(a["amax"], b["amax"]),
+                "side": np.maximum(a["side"], b["side"]), "apex_act": np.maximum(a["apex_act"], b["apex_act"]),
+                "antag": a["antag"] | b["antag"], "blink": a["blink"] or b["blink"], "speech": a["speech"] + b["speech"],
+                "reliable": a["reliable"] + b["reliable"], "dur": a["dur"] + b["dur"]}
 
 
 def iou(a: dict, b: dict) -> float:

@@ -48,11 +48,11 @@ def read_truth(path: str | Path, participant: str | None = None) -> list[dict]:
     for r in df.to_dict("records"):
         emo = r.get("emotion")
         apex = r.get("apex_s")
-        rows.append(dict(onset_s=float(r["onset_s"]), offset_s=float(r["offset_s"]), kind=str(r["kind"]).strip(),
-                         emotion=None if emo is None or (isinstance(emo, float) and math.isnan(emo)) or emo == ""
+        rows.append({"onset_s": float(r["onset_s"]), "offset_s": float(r["offset_s"]), "kind": str(r["kind"]).strip(),
+                         "emotion": None if emo is None or (isinstance(emo, float) and math.isnan(emo)) or emo == ""
                          else str(emo).strip(),
-                         apex_s=None if apex is None or (isinstance(apex, float) and math.isnan(apex)) else float(apex),
-                         participant=r.get("participant")))
+                         "apex_s": None if apex is None or (isinstance(apex, float) and math.isnan(apex)) else float(apex),
+                         "participant": r.get("participant")})
     return rows
 
 
@@ -132,8 +132,8 @@ def format_report(result: dict) -> str:
     def f(v, unit=""):
         return "n/a" if v is None else f"{v:.3f}{unit}"
 
-    lines = [f"spotting (IoU >= {result.get('iou', 0.5)}): {result['tp']} of {result['n_true']} true episodes "
-             f"found, {result['n_pred']} predicted",
+    lines = [(f"spotting (IoU >= {result.get('iou', 0.5)}): {result['tp']} of {result['n_true']} true episodes "
+             f"found, {result['n_pred']} predicted"),
              f"  overall  precision {f(result['precision'])}  recall {f(result['recall'])}  f1 {f(result['f1'])}"]
     for k in EXPRESSION_KINDS:
         r = result[k]
@@ -144,6 +144,6 @@ def format_report(result: dict) -> str:
     lines.append(f"  false alarms {result['false_alarms']} ({f(result['false_alarms_per_min'])} per min over "
                  f"{result['duration_s']:.1f} s)")
     ea = result["emotion_accuracy"]
-    lines.append("  emotion accuracy " + ("n/a (truth has no emotions)" if ea is None else
+    lines.append("  emotion accuracy " + ("n/a (no matched event whose truth has an emotion)" if ea is None else
                                           f"{ea:.3f} over {result['n_emotion_scored']} matched events"))
     return "\n".join(lines)

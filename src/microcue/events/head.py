@@ -5,6 +5,7 @@ Each detector takes one value per row and returns plain dicts (EventSpotter turn
 
 from __future__ import annotations
 
+import itertools
 import math
 
 
@@ -79,12 +80,12 @@ class OscillationDetector:
         swings = len(turns) - 1
         if swings < self.min_swings:
             return []
-        amps = [abs(b[1] - a[1]) for a, b in zip(turns, turns[1:])]
+        amps = [abs(b[1] - a[1]) for a, b in itertools.pairwise(turns)]
         k = max(range(len(amps)), key=lambda i: amps[i])
         amp = max(amps)
         conf = min(0.95, 0.5 + 0.05 * (amp - self.min_deg) + 0.1 * (swings - self.min_swings))
-        return [dict(kind=self.kind, onset_s=turns[0][0], apex_s=turns[k + 1][0], offset_s=turns[-1][0],
-                     confidence=round(conf, 3), aus=(self.axis,), intensity=round(amp, 2))]
+        return [{"kind": self.kind, "onset_s": turns[0][0], "apex_s": turns[k + 1][0], "offset_s": turns[-1][0],
+                     "confidence": round(conf, 3), "aus": (self.axis,), "intensity": round(amp, 2)}]
 
     def flush(self) -> list[dict]:
         out = self._end(math.inf) if self.turns_ else []
@@ -119,9 +120,9 @@ class GazeAversionDetector:
         if start is None or last - start < self.min_s:
             return []
         dur = last - start
-        return [dict(kind="gaze_aversion", onset_s=start, apex_s=(start + last) / 2, offset_s=last,
-                     confidence=round(min(0.95, 0.6 + 0.1 * (dur - self.min_s)), 3), aus=(),
-                     intensity=round(dur, 3))]
+        return [{"kind": "gaze_aversion", "onset_s": start, "apex_s": (start + last) / 2, "offset_s": last,
+                     "confidence": round(min(0.95, 0.6 + 0.1 * (dur - self.min_s)), 3), "aus": (),
+                     "intensity": round(dur, 3)}]
 
     def gap(self) -> list[dict]:
         return self._emit(math.inf)

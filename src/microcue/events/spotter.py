@@ -11,8 +11,18 @@ import math
 import numpy as np
 
 from microcue.events.emfacs import LOWER, name_expression
-from microcue.events.episodes import (ALIAS, ALL, CHANNELS, EYE_IDX, SIDES, SUPPORT, UPPER_CH, Region, iou,
-                                      merge)
+from microcue.events.episodes import (
+    ALIAS,
+    ALL,
+    CHANNELS,
+    EYE_IDX,
+    SIDES,
+    SUPPORT,
+    UPPER_CH,
+    Region,
+    iou,
+    merge,
+)
 from microcue.events.head import GazeAversionDetector, OscillationDetector
 from microcue.events.types import ExpressionEvent
 
@@ -23,7 +33,7 @@ _LOWER_START = np.array([a not in UPPER_CH and a not in SUPPORT for a in CHANNEL
 # confidence = sigmoid(CONF_W . features(event)), features from the event's own fields (so it can be refitted from
 # any events.json): 1, log intensity, AUs moved (<= 5), speech flag, log duration, upper-only, lower-only.
 # Fitted on the spotting benchmark's tuning split (bench/spotting.py score --split tune --calibrate).
-CONF_W = (0.39, 0.152, -0.074, -0.495, -0.056, -0.273, -0.344)
+CONF_W = (-0.007, 0.122, -0.06, -0.399, -0.045, -0.22, -0.277)
 
 
 def confidence(intensity: float, n_aus: int, speech: bool, duration_s: float, upper_only: bool,
@@ -261,14 +271,14 @@ class EventSpotter:
         aus = tuple(sorted(moved, key=lambda a: -moved[a]))
         kind = "micro" if offset - onset <= self.micro_max_s else "macro"
         intensity = float(ep["amax"].max())
-        ev = [dict(kind=kind, onset_s=onset, apex_s=apex_t, offset_s=offset, emotion=emotion,
-                   confidence=round(conf, 3), aus=aus, intensity=round(intensity, 4), laterality=laterality,
-                   flags=tuple(flags))]
+        ev = [{"kind": kind, "onset_s": onset, "apex_s": apex_t, "offset_s": offset, "emotion": emotion,
+                   "confidence": round(conf, 3), "aus": aus, "intensity": round(intensity, 4), "laterality": laterality,
+                   "flags": tuple(flags)}]
         up = {"au01", "au02"} <= set(moved) and not (set(moved) & set(LOWER)) and 0.15 <= offset - onset <= 1.0
         if up:
-            ev.append(dict(kind="brow_flash", onset_s=onset, apex_s=apex_t, offset_s=offset, emotion=None,
-                           confidence=round(conf, 3), aus=("au01", "au02"), intensity=round(intensity, 4),
-                           laterality=lat["au02"], flags=()))
+            ev.append({"kind": "brow_flash", "onset_s": onset, "apex_s": apex_t, "offset_s": offset, "emotion": None,
+                           "confidence": round(conf, 3), "aus": ("au01", "au02"), "intensity": round(intensity, 4),
+                           "laterality": lat["au02"], "flags": ()})
         return [self._make(**e) for e in ev]
 
     def _make(self, **kw) -> ExpressionEvent:
@@ -277,8 +287,8 @@ class EventSpotter:
 
 
 def _head_ev(e: dict) -> dict:
-    return dict(kind=e["kind"], onset_s=e["onset_s"], apex_s=e["apex_s"], offset_s=e["offset_s"], emotion=None,
-                confidence=e["confidence"], aus=e["aus"], intensity=e["intensity"], laterality=None, flags=())
+    return {"kind": e["kind"], "onset_s": e["onset_s"], "apex_s": e["apex_s"], "offset_s": e["offset_s"], "emotion": None,
+                "confidence": e["confidence"], "aus": e["aus"], "intensity": e["intensity"], "laterality": None, "flags": ()}
 
 
 def _num(v) -> float:
