@@ -93,3 +93,23 @@ def test_cli_analyze_csv(astronaut_mp4, tmp_path):
     assert "Ann (buyer)" in proc.stdout and str(out) in proc.stdout
     csv = pd.read_csv(out / "signals.csv")
     assert len(csv) == len(pd.read_parquet(out / "signals.parquet")) > 0
+
+
+def test_events_written_and_eval_spotting_cli(astronaut_frown, tmp_path):
+    out = tmp_path / "ev"
+    res = microcue.analyze(astronaut_frown.path, out_dir=out)
+    events = json.loads((out / "events.json").read_text())
+    assert isinstance(events, list) and len(events) == len(res.events)
+    truth = tmp_path / "truth.csv"
+    _, onset, offset = astronaut_frown.meta["expression"]
+    truth.write_text(f"onset_s,offset_s,kind,emotion\n{onset},{offset},macro,sadness\n")
+    proc = subprocess.run([sys.executable, "-m", "microcue.cli", "eval", "spotting", str(astronaut_frown.path),
+                           "--truth", str(truth), "--json"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    scores = json.loads(proc.stdout)
+    for key in ("precision", "recall", "f1", "micro", "macro", "onset_error_s", "apex_error_s",
+                "false_alarms_per_min", "emotion_accuracy"):
+        assert key in scores
+    missing = subprocess.run([sys.executable, "-m", "microcue.cli", "eval", "spotting", str(astronaut_frown.path),
+                              "--truth", str(tmp_path / "nope.csv")], capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and "nope.csv" in missing.stderr and "Traceback" not in missing.stderr

@@ -19,6 +19,7 @@ class CallAnalysis:
         summary: the content of summary.json (source facts, per-participant summaries, timing, warnings).
         signals_path: the Parquet file holding the signal rows (schema: docs/signals.md).
         out_dir: where the outputs were written (a temporary folder when none was asked for).
+        events: expression episodes and head/gaze events, sorted by onset.
     """
 
     source: Path
@@ -27,6 +28,15 @@ class CallAnalysis:
     signals_path: Path
     out_dir: Path
     warnings: list[str] = field(default_factory=list)
+    events: list = field(default_factory=list)
+    """Spotted events (``microcue.events.ExpressionEvent``), sorted by onset; also in events.json."""
+
+    @property
+    def events_frame(self):
+        """The events as a pandas DataFrame (docs/spotting.md)."""
+        from microcue.events import events_to_frame
+
+        return events_to_frame(self.events)
 
     @cached_property
     def signals(self):

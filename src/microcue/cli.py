@@ -63,7 +63,9 @@ def analyze(
     for p in s["participants"]:
         typer.echo(f"  {p['id']} {p['name']} ({p['role']}): seen in {p['share_of_frames']:.0%} of frames, "
                    f"mostly {p['dominant_emotion']}, engagement {p['mean_engagement']:.2f}")
-    typer.echo(f"Results in {out}/: signals.parquet, participants.json, summary.json"
+    if s.get("events"):
+        typer.echo("  events: " + ", ".join(f"{n} {k}" for k, n in s["events"].items()))
+    typer.echo(f"Results in {out}/: signals.parquet, events.json, participants.json, summary.json"
                + (", signals.csv" if csv else ""))
 
 
@@ -124,6 +126,33 @@ def eval_images(
         _fail(str(exc))
         return
     typer.echo(json.dumps(result) if as_json else format_report(result))
+
+
+@eval_app.command("spotting")
+def eval_spotting(
+    video: Annotated[Path, typer.Argument(help="The recording the truth describes.")],
+    truth: Annotated[Path, typer.Option("--truth", help="CSV with onset_s,offset_s,kind[,emotion,participant,apex_s].")],
+    participant: Annotated[Optional[str], typer.Option(help="Score only this participant (e.g. P1).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Score spotted events against true episodes (MEGC protocol: IoU >= 0.5, each truth matched once)."""
+    import json
+    import tempfile
+
+    from microcue.events import evaluate_spotting, format_report
+    from microcue.pipeline import analyze as run
+
+    try:
+        if not truth.exists():
+            _fail(f"{truth}: truth file not found")
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run(video, out_dir=tmp)
+        duration = result.summary.get("container_duration_s") or result.summary.get("last_pts_s") or 0.0
+        scores = evaluate_spotting(result.events, truth, duration_s=duration, participant=participant)
+    except MicrocueError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(json.dumps(scores) if as_json else format_report(scores))
 
 
 def main() -> None:

@@ -66,7 +66,7 @@ def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: floa
         mapping, tracks = stitch(passes, [r[0] for r in ranges[1:]])
         people = build_participants({g: f.stats() for g, f in tracks.items()}, specs)
         signals_path = out / "signals.parquet"
-        _personalise(passes, mapping, people, signals_path, out / "signals.csv" if csv else None)
+        events = _personalise(passes, mapping, people, signals_path, out / "signals.csv" if csv else None)
     finally:
         for p in work.glob("*"):
             p.unlink(missing_ok=True)
@@ -74,9 +74,14 @@ def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: floa
     elapsed = time.perf_counter() - started
     errors = [(r.error_type, r.error) for r in passes if r.error]
     summary = _summary(source, people, passes, elapsed, signals_path, [e for _, e in errors], len(ranges))
+    from microcue.events import events_to_json
+
+    summary["events"] = _event_counts(events)
+    events_to_json(events, out / "events.json")
     write_json(out / "participants.json", [p.to_dict() for p in people])
     write_json(out / "summary.json", summary)
-    result = CallAnalysis(Path(path), people, summary, signals_path, out, warnings=summary["warnings"])
+    result = CallAnalysis(Path(path), people, summary, signals_path, out, warnings=summary["warnings"],
+                          events=events)
     if errors:
         raise InvalidInputError(errors[0][1])
     return result
@@ -131,15 +136,20 @@ def _worker(k: int, path: str, raw_path: str, start_s: float, end_s: float | Non
     return face_pass(path, raw_path, start_s=start_s, end_s=end_s, progress=note)
 
 
-def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, csv_path: Path | None) -> None:
-    """Read raw rows pass by pass, in time order, apply each person's baseline, write the final rows."""
+def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, csv_path: Path | None) -> list:
+    """Read raw rows pass by pass, in time order, apply each person's baseline, write the final rows, and
+    spot events on them as they go (the same streaming spotter the live path uses)."""
     import pyarrow.parquet as pq
+
+    from microcue.events import EventSpotter
 
     from microcue.signals.schema import columns, empty_frame
     from microcue.signals.stage import SignalStage
 
     pid_of = {t: p.id for p in people for t in p.track_ids}
     stage = SignalStage()
+    spotters = {p.id: EventSpotter(p.id) for p in people}
+    events = []
     cols = columns()
     offset = 0
     wrote = False
@@ -158,14 +168,26 @@ def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, 
                         row = stage.personalise(gid, raw)
                         row["participant"] = pid
                         sink.write({c: row[c] for c in cols})
+                        events.extend(spotters[pid].update(row))
                         wrote = True
             offset += res.frames
+    for spotter in spotters.values():
+        events.extend(spotter.flush())
     if not wrote:
         empty_frame().to_parquet(signals_path, index=False)
     if csv_path is not None:
         import pandas as pd
 
         pd.read_parquet(signals_path).to_csv(csv_path, index=False)
+    return sorted(events, key=lambda e: (e.onset_s, e.participant))
+
+
+def _event_counts(events) -> dict:
+    counts: dict = {}
+    for e in events:
+        key = e.kind if e.emotion in (None, "") else f"{e.kind}:{e.emotion}"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _summary(source, people, passes: list[PassResult], elapsed, signals_path, errors, n_workers) -> dict:

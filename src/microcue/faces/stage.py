@@ -105,6 +105,8 @@ class FaceStage:
                 box = det.box_xyxy
                 if any(_covers(o.bbox_xyxy, box) for o, _ in out):
                     continue
+                if det.score < 0.5 and box[2] - box[0] < 48:
+                    continue  # a small face needs a confident detection (logos and patterns pass at 0.35)
                 c = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2 + 0.05 * (box[3] - box[1]))
                 obs = self._landmarker.measure(img, c, (box[2] - box[0]) * 2.4)
                 if obs is not None:
