@@ -3,7 +3,8 @@
     .venv/bin/python bench/speed.py [VIDEO ...] [--faces N] [--json OUT]
 
 For each clip: (1) decode only (PyAV, to RGB), (2) the stock loop: decode + FaceLandmarker in VIDEO mode,
-one process, num_faces = the faces in the clip, (3) microcue.analyze end to end (faces, signals, outputs).
+one process, num_faces = the faces in the clip, (3) microcue.analyze end to end (faces, signals, events, outputs) in one process, and (4) with its default
+workers (one per core on calls long enough to split).
 Prints frames/s, the pipeline / stock ratio, and the real-time factor (video seconds per wall second).
 """
 
@@ -51,12 +52,12 @@ def stock_loop(path: Path, faces: int) -> tuple[int, float]:
     return n, dt
 
 
-def pipeline(path: Path) -> tuple[int, float, int]:
+def pipeline(path: Path, workers: int | None = None) -> tuple[int, float, int]:
     import microcue
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        res = microcue.analyze(path, out_dir=tmp)
+        res = microcue.analyze(path, out_dir=tmp, workers=workers)
         dt = time.perf_counter() - t0
         return res.summary["frames"], dt, len(res.participants)
 
@@ -72,9 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     for path, nf in zip(args.videos, faces):
         n, t_dec, dur = decode_only(path)
         n2, t_stock = stock_loop(path, nf)
+        n1, t_one, _ = pipeline(path, workers=1)
         n3, t_pipe, people = pipeline(path)
         row = dict(clip=path.name, frames=n, video_s=round(dur, 2), faces=nf, participants_found=people,
                    decode_fps=round(n / t_dec, 1), stock_fps=round(n2 / t_stock, 1),
+                   one_process_fps=round(n1 / t_one, 1), one_process_vs_stock=round((n1 / t_one) / (n2 / t_stock), 3),
                    pipeline_fps=round(n3 / t_pipe, 1), pipeline_vs_stock=round((n3 / t_pipe) / (n2 / t_stock), 3),
                    realtime_factor=round(dur / t_pipe, 3))
         rows.append(row)

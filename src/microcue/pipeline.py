@@ -27,7 +27,7 @@ from microcue.video import open_source
 ProgressFn = Callable[[int, float], None]
 """Called as frames are done with (frames done so far, video seconds done so far)."""
 
-MIN_CHUNK_S = 10.0
+MIN_CHUNK_S = 8.0
 """A recording is split across processes only when each part gets at least this much video."""
 
 
