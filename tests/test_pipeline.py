@@ -113,3 +113,20 @@ def test_events_written_and_eval_spotting_cli(astronaut_frown, tmp_path):
     missing = subprocess.run([sys.executable, "-m", "microcue.cli", "eval", "spotting", str(astronaut_frown.path),
                               "--truth", str(tmp_path / "nope.csv")], capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and "nope.csv" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_named_calibration_saved_and_reused(astronaut_mp4, tmp_path):
+    cal = tmp_path / "cal"
+    first = microcue.analyze(astronaut_mp4.path, out_dir=tmp_path / "a", roles=["center=buyer:Ann Lee"],
+                             calibrations=cal, workers=1)
+    saved = cal / "ann-lee.json"
+    assert saved.exists() and json.loads(saved.read_text())["kind"] == "microcue.NeutralBaseline"
+    assert first.participants[0].extra["calibration"] == "saved"
+    second = microcue.analyze(astronaut_mp4.path, out_dir=tmp_path / "b", roles=["center=buyer:Ann Lee"],
+                              calibrations=cal, workers=1)
+    assert second.participants[0].extra["calibration"] == "loaded"
+    n_first = json.loads(saved.read_text())["n_seen"]
+    assert n_first > len(first.signals)  # the second call went on from the first call's baseline
+    # unnamed participants are never saved
+    microcue.analyze(astronaut_mp4.path, out_dir=tmp_path / "c", calibrations=cal, workers=1)
+    assert sorted(p.name for p in cal.iterdir()) == ["ann-lee.json"]

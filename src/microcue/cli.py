@@ -34,6 +34,9 @@ def analyze(
         "--roles-file", help="Sidecar file with one WHERE=ROLE[:NAME] per line.")] = None,
     fps: Annotated[Optional[float], typer.Option(help="Frame rate of an image folder whose names carry no times.")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Also write signals.csv.")] = False,
+    calibrations: Annotated[Optional[Path], typer.Option(
+        "--calibrations", help="Folder of per-person neutral baselines: named participants start from theirs "
+        "and theirs is saved back.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Analyse a call: every face tracked, with action units, emotions, gaze and engagement over time."""
@@ -47,7 +50,8 @@ def analyze(
             specs = read_roles_file(roles_file) + specs
         total = _expected_frames(open_source(video, fps=fps))
         with _progress(total, quiet) as advance:
-            result = run(video, roles=specs, fps=fps, out_dir=out, csv=csv, progress=advance)
+            result = run(video, roles=specs, fps=fps, out_dir=out, csv=csv, calibrations=calibrations,
+                         progress=advance)
     except MicrocueError as exc:
         _fail(str(exc))
         return

@@ -33,7 +33,7 @@ MIN_CHUNK_S = 8.0
 
 def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: float | None = None,
             out_dir: str | Path | None = None, csv: bool = False, workers: int | None = None,
-            progress: ProgressFn | None = None) -> CallAnalysis:
+            calibrations: str | Path | None = None, progress: ProgressFn | None = None) -> CallAnalysis:
     """Analyse a call recording (or a folder of images) and return its participants and signal rows.
 
     Args:
@@ -45,6 +45,8 @@ def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: floa
         csv: also write signals.csv.
         workers: processes for the face pass (default: the machine's cores, at most one per
             ``MIN_CHUNK_S`` seconds of video; 1 runs everything in this process).
+        calibrations: a folder of per-person neutral baselines: a participant named with ``roles`` starts
+            from their saved baseline when there is one, and their baseline is saved there at the end.
         progress: called as frames are done.
 
     Raises:
@@ -66,7 +68,8 @@ def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: floa
         mapping, tracks = stitch(passes, [r[0] for r in ranges[1:]])
         people = build_participants({g: f.stats() for g, f in tracks.items()}, specs)
         signals_path = out / "signals.parquet"
-        events = _personalise(passes, mapping, people, signals_path, out / "signals.csv" if csv else None)
+        events = _personalise(passes, mapping, people, signals_path, out / "signals.csv" if csv else None,
+                              calibrations=calibrations)
     finally:
         for p in work.glob("*"):
             p.unlink(missing_ok=True)
@@ -136,18 +139,26 @@ def _worker(k: int, path: str, raw_path: str, start_s: float, end_s: float | Non
     return face_pass(path, raw_path, start_s=start_s, end_s=end_s, progress=note)
 
 
-def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, csv_path: Path | None) -> list:
+def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, csv_path: Path | None, *,
+                 calibrations: str | Path | None = None) -> list:
     """Read raw rows pass by pass, in time order, apply each person's baseline, write the final rows, and
     spot events on them as they go (the same streaming spotter the live path uses)."""
     import pyarrow.parquet as pq
 
     from microcue.events import EventSpotter
+    from microcue.signals.calibration import load_calibration, save_calibration
 
     from microcue.signals.schema import columns, empty_frame
     from microcue.signals.stage import SignalStage
 
     pid_of = {t: p.id for p in people for t in p.track_ids}
     stage = SignalStage()
+    named = {p.track_ids[0]: p for p in people if p.extra.get("named")} if calibrations is not None else {}
+    for gid, p in named.items():
+        saved = load_calibration(calibrations, p.name)
+        if saved is not None:
+            stage.set_baseline(gid, saved)
+            p.extra["calibration"] = "loaded"
     spotters = {p.id: EventSpotter(p.id) for p in people}
     events = []
     cols = columns()
@@ -173,6 +184,11 @@ def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, 
             offset += res.frames
     for spotter in spotters.values():
         events.extend(spotter.flush())
+    for gid, p in named.items():
+        learned = stage.baseline(gid)
+        if learned is not None:
+            save_calibration(calibrations, p.name, learned)
+            p.extra.setdefault("calibration", "saved")
     if not wrote:
         empty_frame().to_parquet(signals_path, index=False)
     if csv_path is not None:

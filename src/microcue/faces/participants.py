@@ -133,6 +133,7 @@ def build_participants(track_stats: dict[int, dict], roles: list[RoleSpec] = (),
         p.role = spec.role
         if spec.name:
             p.name = spec.name
+            p.extra["named"] = True
     return people
 
 

@@ -69,6 +69,18 @@ class SignalStage:
     def reset(self) -> None:
         self.people_: dict = {}
 
+    def baseline(self, key) -> NeutralBaseline | None:
+        """The neutral baseline learned for ``key`` so far (None before its first row)."""
+        person = self.people_.get(key)
+        return None if person is None else person.baseline
+
+    def set_baseline(self, key, baseline: NeutralBaseline) -> None:
+        """Start ``key`` from a saved calibration instead of the population prior."""
+        person = self.people_.get(key)
+        if person is None:
+            person = self.people_[key] = _Person()
+        person.baseline = baseline
+
     def update(self, pts_s: float, index: int, observations: list[FaceObservation],
                frame_size: tuple[int, int]) -> list[dict]:
         rows = []
