@@ -91,7 +91,8 @@ def run_call(gt_path: Path) -> dict:
     total = len(rows)
     return dict(call=gt_path.stem, layout=gt.get("layout"), people=len(per_person),
                 found=round(sum(r[2] is not None for r in rows) / total, 4) if total else None,
-                kept_id=round(sum(r[2] is not None and r[2] == own.get(r[0]) for r in rows) / total, 4) if total else None,
+                kept_id=round(sum(r[2] is not None and r[2] == own.get(r[0]) for r in rows) / total, 4)
+                if total else None,
                 swap_frames=sum(v["swap_frames"] for v in per_person.values()),
                 tracks=len({o["id"] for _, obs in frames for o in obs}),
                 by_size=by_size, per_person=per_person)

@@ -33,8 +33,10 @@ def main(argv=None) -> int:
             for o in obs:
                 x0, y0, x1, y1 = (int(v) for v in o.bbox_xyxy)
                 cv2.rectangle(img, (x0, y0), (x1, y1), (0, 255, 0), 2)
-                cv2.putText(img, f"{o.track_id}", (x0, max(12, y0 - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 0), 2)
-            cv2.putText(img, f"t={f.pts_s:.2f}s faces={len(obs)}", (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 255), 2)
+                cv2.putText(img, f"{o.track_id}", (x0, max(12, y0 - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                            (0, 255, 0), 2)
+            cv2.putText(img, f"t={f.pts_s:.2f}s faces={len(obs)}", (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
+                        (0, 0, 255), 2)
             cv2.imwrite(f"{args.out_prefix}_{f.index:05d}.png", img)
             written += 1
     print("faces per frame:", {k: counts.count(k) for k in sorted(set(counts))},

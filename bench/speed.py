@@ -3,8 +3,8 @@
     .venv/bin/python bench/speed.py [VIDEO ...] [--faces N] [--json OUT]
 
 For each clip: (1) decode only (PyAV, to RGB), (2) the stock loop: decode + FaceLandmarker in VIDEO mode,
-one process, num_faces = the faces in the clip, (3) microcue.analyze end to end (faces, signals, events, outputs) in one process, and (4) with its default
-workers (one per core on calls long enough to split).
+one process, num_faces = the faces in the clip, (3) microcue.analyze end to end (faces, signals, events,
+outputs) in one process, and (4) with its default workers (one per core on calls long enough to split).
 Prints frames/s, the pipeline / stock ratio, and the real-time factor (video seconds per wall second).
 """
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,15 +26,17 @@ def _fail(msg: str, code: int = 2) -> None:
 
 @app.command()
 def analyze(
-    video: Annotated[Path, typer.Argument(help="Call recording (mp4, mov, mkv, webm, avi, wmv) or a folder of images.")],
+    video: Annotated[Path, typer.Argument(
+        help="Call recording (mp4, mov, mkv, webm, avi, wmv) or a folder of images.")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("microcue-out"),
-    role: Annotated[Optional[list[str]], typer.Option(
-        "--role", help="WHERE=ROLE[:NAME], e.g. left=seller:Dana (repeatable). WHERE: a position or a track id.")] = None,
-    roles_file: Annotated[Optional[Path], typer.Option(
+    role: Annotated[list[str] | None, typer.Option(
+        "--role", help="WHERE=ROLE[:NAME], e.g. left=seller:Dana (repeatable). WHERE: a position or a track id.",
+    )] = None,
+    roles_file: Annotated[Path | None, typer.Option(
         "--roles-file", help="Sidecar file with one WHERE=ROLE[:NAME] per line.")] = None,
-    fps: Annotated[Optional[float], typer.Option(help="Frame rate of an image folder whose names carry no times.")] = None,
+    fps: Annotated[float | None, typer.Option(help="Frame rate of an image folder whose names carry no times.")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Also write signals.csv.")] = False,
-    calibrations: Annotated[Optional[Path], typer.Option(
+    calibrations: Annotated[Path | None, typer.Option(
         "--calibrations", help="Folder of per-person neutral baselines: named participants start from theirs "
         "and theirs is saved back.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -77,7 +79,9 @@ def _expected_frames(source) -> int | None:
     info = getattr(source, "info", None)
     if info is None:
         return len(getattr(source, "files", [])) or None
-    return info.frame_count or (int(info.duration_s * info.average_fps) if info.duration_s and info.average_fps else None)
+    if info.frame_count:
+        return info.frame_count
+    return int(info.duration_s * info.average_fps) if info.duration_s and info.average_fps else None
 
 
 class _progress:
@@ -90,7 +94,7 @@ class _progress:
     def __enter__(self):
         if not self.enabled:
             return lambda n, t: None
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._p = Progress(TextColumn("analysing"), BarColumn(), MofNCompleteColumn(),
                            TextColumn("{task.fields[fps]:.1f} frames/s"), TextColumn("video {task.fields[t]:.1f} s"),
@@ -116,7 +120,8 @@ class _progress:
 @eval_app.command("images")
 def eval_images(
     labels: Annotated[Path, typer.Argument(help="labels.csv with columns path,label.")],
-    root: Annotated[Optional[Path], typer.Option(help="Folder the paths are relative to (default: the csv's folder).")] = None,
+    root: Annotated[Path | None, typer.Option(
+        help="Folder the paths are relative to (default: the csv's folder).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run the emotion model on a labelled image set and print accuracy and the confusion matrix."""
@@ -135,8 +140,9 @@ def eval_images(
 @eval_app.command("spotting")
 def eval_spotting(
     video: Annotated[Path, typer.Argument(help="The recording the truth describes.")],
-    truth: Annotated[Path, typer.Option("--truth", help="CSV with onset_s,offset_s,kind[,emotion,participant,apex_s].")],
-    participant: Annotated[Optional[str], typer.Option(help="Score only this participant (e.g. P1).")] = None,
+    truth: Annotated[Path, typer.Option(
+        "--truth", help="CSV with onset_s,offset_s,kind[,emotion,participant,apex_s].")],
+    participant: Annotated[str | None, typer.Option(help="Score only this participant (e.g. P1).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Score spotted events against true episodes (MEGC protocol: IoU >= 0.5, each truth matched once)."""

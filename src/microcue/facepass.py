@@ -7,7 +7,6 @@ processes (both cores on a long call) and stitches the tracks at the boundaries 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -28,7 +27,7 @@ class TrackFacts:
     last_bbox: list[float]
     appearance: list[float]
 
-    def merge(self, other: "TrackFacts") -> None:
+    def merge(self, other: TrackFacts) -> None:
         n = self.frames + other.frames
         self.cx = (self.cx * self.frames + other.cx * other.frames) / n
         self.cy = (self.cy * self.frames + other.cy * other.frames) / n

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from microcue.analysis import CallAnalysis
-from microcue.errors import InvalidInputError, MicrocueError
+from microcue.errors import InvalidInputError
 from microcue.facepass import PassResult, face_pass
 from microcue.faces.participants import RoleSpec, build_participants
 from microcue.io.sink import ParquetRowSink, ensure_writable_dir, write_json
@@ -147,7 +147,6 @@ def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, 
 
     from microcue.events import EventSpotter
     from microcue.signals.calibration import load_calibration, save_calibration
-
     from microcue.signals.schema import columns, empty_frame
     from microcue.signals.stage import SignalStage
 

@@ -55,6 +55,6 @@ class FaceObservation:
     def width_px(self) -> float:
         return float(self.bbox_xyxy[2] - self.bbox_xyxy[0])
 
-    def with_track(self, track_id: int) -> "FaceObservation":
+    def with_track(self, track_id: int) -> FaceObservation:
         return FaceObservation(track_id, self.bbox_xyxy, self.landmarks, self.blendshapes, self.pose_deg,
                                self.transform, self.quality)

@@ -24,7 +24,7 @@ class RoleSpec:
     name: str | None = None
 
     @classmethod
-    def parse(cls, text: str, *, origin: str = "--role") -> "RoleSpec":
+    def parse(cls, text: str, *, origin: str = "--role") -> RoleSpec:
         m = re.fullmatch(r"\s*([^=\s]+)\s*=\s*([A-Za-z]+)\s*(?::\s*(.+?))?\s*", text)
         if not m:
             raise InvalidInputError(f"{origin} {text!r}: expected WHERE=ROLE[:NAME], e.g. left=seller:Dana")
@@ -127,8 +127,9 @@ def build_participants(track_stats: dict[int, dict], roles: list[RoleSpec] = (),
     for spec in roles:
         p = _match(spec, people, taken)
         if p is None:
+            found = ", ".join(f"{q.id} {q.position} track{q.track_ids[0]}" for q in people) or "none"
             raise InvalidInputError(f"--role {spec.where}={spec.role}: no participant at {spec.where!r} "
-                                    f"(found: {', '.join(f'{q.id} {q.position} track{q.track_ids[0]}' for q in people) or 'none'})")
+                                    f"(found: {found})")
         taken.add(p.id)
         p.role = spec.role
         if spec.name:

@@ -54,7 +54,7 @@ class ParquetRowSink:
             self._writer.close()
             self._writer = None
 
-    def __enter__(self) -> "ParquetRowSink":
+    def __enter__(self) -> ParquetRowSink:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -18,7 +18,8 @@ import numpy as np
 from microcue.faces.observation import FaceObservation
 from microcue.signals import gaze as gz
 from microcue.signals.aus import AU_NAMES, compute_aus
-from microcue.signals.baseline import NeutralBaseline, expressivity as expressivity_of
+from microcue.signals.baseline import NeutralBaseline
+from microcue.signals.baseline import expressivity as expressivity_of
 from microcue.signals.emotions import EMOTIONS, confidence, emotion_probs, valence_arousal
 
 RAW_AU = tuple(f"raw_{a}" for a in AU_NAMES)
