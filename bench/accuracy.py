@@ -66,6 +66,15 @@ PROTO_EXTRA: dict[str, dict[str, float]] = {
     "anger": {"au04*au07": 4.0, "au04g": 2.0, "au07g": 2.0},
     "disgust": {"au09*au10": 4.0, "au16": 2.0},
 }
+# Rule weights that are NOT fitted (the calibration is fitted around them as a fixed offset): contempt's
+# one-sided rule lives in HAND_WEIGHTS; the crying-vs-laughing rule (emotions.CRYING) is here. Posed photo sets
+# have no crying faces, so these cannot be learned from them; values from the FACS/EMFACS reading (a crying
+# squeeze over lifted corners argues for sadness and against happiness by the same amount).
+RULE_WEIGHTS: dict[str, dict[str, float]] = {
+    "sadness": {"cry_squeeze": 8.0, "au01*au04*au12": 10.0},
+    "happiness": {"cry_squeeze": -8.0, "au01*au04*au12": -10.0},
+}
+RULE_FEATURES = tuple(sorted({f for w in RULE_WEIGHTS.values() for f in w}))
 L2 = 0.01
 """L2 strength of the calibration (on standardised features, pulled toward the prototypes). Declared tuning:
 0.003, 0.01 and 0.03 were compared on the Taiwanese leave-performer-out score (0.61 +- 0.01 for all three)."""
@@ -95,12 +104,18 @@ def fit_calibration(aus: np.ndarray, y: np.ndarray, neutral: np.ndarray, *, l2: 
     plain AU deltas. Contempt (no data) keeps its prototype rule; neutral is the reference class.
     """
     ok = ~np.isnan(aus).any(1)
-    x = features(relative_to_neutral(aus[ok], neutral))
+    x_all = features(relative_to_neutral(aus[ok], neutral))
+    fixed = np.array([f in RULE_FEATURES for f in FEATURES])
+    w_rule = np.array([[RULE_WEIGHTS.get(c, {}).get(f, 0.0) for f in FEATURES] for c in CLASSES7])
+    offset = x_all @ w_rule.T  # the fixed rule's logits; the fit adapts the rest around them
+    x = x_all[:, ~fixed]
     sd = x.std(axis=0) + 1e-3
-    w0 = prototype_weights() * sd
+    w0 = prototype_weights()[:, ~fixed] * sd
     w0 -= w0[CLASSES7.index("neutral")]
-    ws, b7 = fit_lr(x / sd, y[ok], l2=l2, prior=w0)
-    return lr_model(ws / sd, b7)
+    ws, b7 = fit_lr(x / sd, y[ok], l2=l2, prior=w0, offset=offset)
+    w7 = w_rule.copy()
+    w7[:, ~fixed] = ws / sd
+    return lr_model(w7, b7)
 
 
 def cache_raw(name: str, *, refresh: bool = False) -> dict[str, np.ndarray]:
@@ -153,9 +168,11 @@ def predict(model: EmotionModel, aus: np.ndarray, neutral: np.ndarray, classes: 
     return out
 
 
-def fit_lr(x: np.ndarray, y: np.ndarray, *, l2: float = 0.02, prior: np.ndarray | None = None
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression (L-BFGS, class-balanced, L2 on ``W - prior``) -> (W (K, F), b (K,))."""
+def fit_lr(x: np.ndarray, y: np.ndarray, *, l2: float = 0.02, prior: np.ndarray | None = None,
+           offset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression (L-BFGS, class-balanced, L2 on ``W - prior``) -> (W (K, F), b (K,)).
+
+    ``offset`` ``(N, K)``: fixed logits added before the softmax (rule terms that are not fitted)."""
     from scipy.optimize import minimize
 
     k, f = len(CLASSES7), x.shape[1]
@@ -166,7 +183,7 @@ def fit_lr(x: np.ndarray, y: np.ndarray, *, l2: float = 0.02, prior: np.ndarray 
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = theta[:k * f].reshape(k, f), theta[k * f:]
-        z = x @ w.T + b
+        z = x @ w.T + b + (0.0 if offset is None else offset)
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)

@@ -42,9 +42,22 @@ INTERACTIONS: tuple[tuple[str, str], ...] = (
     ("au15", "au17"),  # corners down + chin up (sadness)
 )
 """Products of two AU deltas (each feature is ``a * b``); the reason each is there is in the comment."""
+CRYING: tuple[str, ...] = ("cry_squeeze", "au01*au04*au12")
+"""Crying-vs-laughing evidence (rule features; their weights are set from the literature, not fitted):
+
+- ``cry_squeeze = au12 * max(au07, au43) * (1 - min(1, au06 / DUCHENNE_AU06))``: lifted lip corners with the
+  eyes narrowed or squeezed shut but *without* the cheek raise (AU6) that makes a Duchenne smile or a laugh
+  narrow the eyes (Ekman, Davidson & Friesen 1990; the crying face of Provine et al. 2007 / Messinger 2002).
+- ``au01*au04*au12``: the oblique "grief" brows (AU1+AU4, EMFACS sadness) over lifted corners.
+"""
+DUCHENNE_AU06 = 0.3
+"""AU6 delta at which the eye narrowing counts as fully explained by a cheek raise (``cry_squeeze`` -> 0).
+Set by hand at the AU6 of a clear Duchenne smile on this 0..1 scale (declared tuning: chosen after looking at the
+Pexels clip's AUs, see docs/model-card-emotion.md)."""
 FEATURES: tuple[str, ...] = (BILATERAL_AUS + ASYMMETRIES
-                             + tuple(f"{a}*{b}" for a, b in INTERACTIONS))
-"""Model inputs: the bilateral AU deltas, three left/right asymmetries and the AU products of ``INTERACTIONS``."""
+                             + tuple(f"{a}*{b}" for a, b in INTERACTIONS) + CRYING)
+"""Model inputs: the bilateral AU deltas, three left/right asymmetries, the AU products of ``INTERACTIONS`` and the
+crying rule features ``CRYING``."""
 
 # Valence / arousal of each emotion (circumplex placement, Russell 1980; Scherer's GRID values rounded).
 _VA = {
@@ -63,7 +76,11 @@ def features(au_delta: np.ndarray) -> np.ndarray:
         raise ValueError(f"au_delta must have last dimension {len(AU_NAMES)} (AU_NAMES), got shape {d.shape}")
     asym = [np.abs(d[..., i] - d[..., j]) for i, j in _ASYM]
     inter = [d[..., i] * d[..., j] for i, j in _INTER]
-    return np.concatenate([d[..., _BIL], np.stack(asym + inter, axis=-1)], axis=-1)
+    a12 = d[..., AU_INDEX["au12"]]
+    squeeze = np.maximum(d[..., AU_INDEX["au07"]], d[..., AU_INDEX["au43"]])
+    no_cheek = 1.0 - np.clip(d[..., AU_INDEX["au06"]] / DUCHENNE_AU06, 0.0, 1.0)
+    cry = [a12 * squeeze * no_cheek, d[..., AU_INDEX["au01"]] * d[..., AU_INDEX["au04"]] * a12]
+    return np.concatenate([d[..., _BIL], np.stack(asym + inter + cry, axis=-1)], axis=-1)
 
 
 class EmotionModel:
