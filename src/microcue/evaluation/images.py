@@ -108,13 +108,20 @@ PREPARATIONS: tuple[dict[str, Any], ...] = (
 """Padding attempts of :meth:`ImageLandmarker.detect_image`, in order (each upscaled to >= 384 px)."""
 
 
+def _blank():
+    import mediapipe as mp
+
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8))
+
+
 class ImageLandmarker:
     """MediaPipe FaceLandmarker in IMAGE mode from the vendored, checksummed bundle. Use as a context manager."""
 
     def __init__(self, *, min_detection_confidence: float = 0.3, min_presence_confidence: float = 0.3) -> None:
-        from mediapipe.tasks.python import BaseOptions, vision
-
+        from microcue.faces.landmarker import _vision, quiet_native_logs
         from microcue.faces.model import verified_model_bytes
+
+        BaseOptions, vision = _vision()  # noqa: N806 (MediaPipe's class names)
 
         options = vision.FaceLandmarkerOptions(
             base_options=BaseOptions(model_asset_buffer=verified_model_bytes()),
@@ -125,7 +132,9 @@ class ImageLandmarker:
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=True,
         )
-        self._lm = vision.FaceLandmarker.create_from_options(options)
+        with quiet_native_logs():
+            self._lm = vision.FaceLandmarker.create_from_options(options)
+            self._lm.detect(_blank())
 
     def detect(self, rgb: np.ndarray) -> ImageFace | None:
         """Landmarks, blendshapes and transform of the face in a prepared RGB image, or None."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import sys
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +25,35 @@ CROP_PX = 256
 """Side of the square image a face crop is resized to before the landmarker sees it."""
 
 
+@contextmanager
+def quiet_native_logs():
+    """Silence MediaPipe's C++ start-up chatter (EGL, XNNPACK, feedback tensors) on the process's stderr.
+
+    The file descriptor is redirected only while a graph is created and runs its first frame; Python
+    exceptions are unaffected (they are raised, not printed). Set MICROCUE_NATIVE_LOGS=1 to see the logs.
+    """
+    if os.environ.get("MICROCUE_NATIVE_LOGS") == "1":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (e.g. some embedded interpreters)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _vision():
-    from mediapipe.tasks.python import BaseOptions, vision  # heavy: imported on first use
+    with quiet_native_logs():
+        from mediapipe.tasks.python import BaseOptions, vision  # heavy: imported on first use
 
     return BaseOptions, vision
 
@@ -51,7 +81,9 @@ class FaceDetector:
         opts = vision.FaceDetectorOptions(
             base_options=base_options(model_asset_buffer=bundle.read("face_detector.tflite")),
             running_mode=vision.RunningMode.IMAGE, min_detection_confidence=min_score)
-        self._det = vision.FaceDetector.create_from_options(opts)
+        with quiet_native_logs():
+            self._det = vision.FaceDetector.create_from_options(opts)
+            self._det.detect(_mp_image(np.zeros((64, 64, 3), np.uint8)))  # first run logs too
 
     def detect(self, rgb: np.ndarray, *, offset: tuple[float, float] = (0.0, 0.0),
                scale: float = 1.0) -> list[Detection]:
@@ -119,7 +151,9 @@ class CropLandmarker:
             running_mode=vision.RunningMode.IMAGE, num_faces=max_faces_per_crop,
             min_face_detection_confidence=min_score, min_face_presence_confidence=min_score,
             output_face_blendshapes=True, output_facial_transformation_matrixes=True)
-        self._lm = vision.FaceLandmarker.create_from_options(opts)
+        with quiet_native_logs():
+            self._lm = vision.FaceLandmarker.create_from_options(opts)
+            self._lm.detect(_mp_image(np.zeros((64, 64, 3), np.uint8)))  # first run logs too
 
     def measure(self, image: np.ndarray, center: tuple[float, float], side: float) -> FaceObservation | None:
         """The face nearest ``center`` in a crop of ``side`` px, in full-frame coordinates, or None."""
