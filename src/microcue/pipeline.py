@@ -191,10 +191,22 @@ def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, 
     if not wrote:
         empty_frame().to_parquet(signals_path, index=False)
     if csv_path is not None:
-        import pandas as pd
-
-        pd.read_parquet(signals_path).to_csv(csv_path, index=False)
+        _parquet_to_csv(signals_path, csv_path)
     return sorted(events, key=lambda e: (e.onset_s, e.participant))
+
+
+def _parquet_to_csv(parquet_path: Path, csv_path: Path) -> None:
+    """signals.csv from signals.parquet one row group at a time (bounded memory on a long call)."""
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(str(parquet_path))
+    header = True
+    with open(csv_path, "w", encoding="utf-8", newline="") as fh:
+        for g in range(pf.num_row_groups):
+            pf.read_row_group(g).to_pandas().to_csv(fh, index=False, header=header)
+            header = False
+        if header:  # no rows at all: still write the header
+            pf.schema_arrow.empty_table().to_pandas().to_csv(fh, index=False)
 
 
 def _event_counts(events) -> dict:
