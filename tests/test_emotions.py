@@ -144,3 +144,44 @@ def test_shipped_calibration_is_small_and_names_its_data():
     prov = cal["provenance"]["weights"].lower()
     assert "taiwanese" in prov and "research-only" in prov and "jaffe" in prov
     assert set(cal["features"]) == set(FEATURES)
+
+
+@pytest.mark.parametrize("side", ["l", "r"])
+def test_one_sided_corner_raise_on_real_face_is_contempt_and_lateral(side):
+    """Astronaut with ONE lip corner raised and pulled back (bench/contempt.py warp) vs both corners: the
+    one-sided face gets more contempt than the symmetric one, and AU12/AU14 rise on the warped side."""
+    pytest.importorskip("cv2")
+    skdata = pytest.importorskip("skimage.data")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from contempt import read_face, warp_mouth_corners
+
+    from microcue.evaluation.images import ImageLandmarker
+
+    img = np.ascontiguousarray(skdata.astronaut())
+    other = "r" if side == "l" else "l"
+    with ImageLandmarker() as lm:
+        # the astronaut smiles broadly (AU12 ~0.9, saturated): first lower both corners to a milder face
+        f = read_face(lm, img)[3]
+        img = warp_mouth_corners(img, f.landmarks, sides=("l", "r"), amp=-0.10, back=0.0)
+        raw0, _, _, f0 = read_face(lm, img)
+        raw1, _, p1, _ = read_face(lm, warp_mouth_corners(img, f0.landmarks, sides=(side,), amp=0.13))
+        _, _, p2, _ = read_face(lm, warp_mouth_corners(img, f0.landmarks, sides=("l", "r"), amp=0.13))
+    # a residual smile remains, so happiness stays the top class here (bench/contempt.py measures top-class
+    # rates on neutral faces): compare contempt's share and its odds against happiness
+    ci, hi = EMOTIONS.index("contempt"), EMOTIONS.index("happiness")
+    assert p1[ci] > 3 * p2[ci]
+    assert np.log(p1[ci] / p1[hi]) > np.log(p2[ci] / p2[hi]) + 1.0
+    rise = raw1 - raw0
+    for au in ("au12", "au14"):
+        assert rise[AU_INDEX[f"{au}_{side}"]] > rise[AU_INDEX[f"{au}_{other}"]] + 0.02, au
+
+
+def test_crying_squeeze_over_lifted_corners_reads_sadness_not_happiness():
+    """Lifted corners with the eyes squeezed shut but no cheek raise (crying) vs the same with AU6 (laughing)."""
+    cry = delta(au12=0.7, au43=0.6, au07=0.3, au45=0.5, au01=0.3)
+    laugh = delta(au12=0.7, au43=0.6, au07=0.3, au45=0.5, au06=0.35, au25=0.9, au26=0.4)
+    assert top(cry) == "sadness"
+    assert top(laugh) == "happiness"
