@@ -1,0 +1,1 @@
+"""What was said and by whom: transcript import (WebVTT, SRT, Google Meet text)."""
