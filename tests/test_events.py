@@ -240,3 +240,80 @@ def test_expression_cut_off_by_a_counter_movement_is_suppressed():
                                        (lambda t: _tri(t, 2.25, 2.4, 2.6), {"au15": 0.3, "au24": 0.3})])
     ev = expressions(spot_events(rows))
     assert len(ev) == 1 and ev[0].emotion == "happiness" and "suppressed" in ev[0].flags
+
+
+def _talking(t, row):
+    """Audio says speech from 1 s on; the mouth opens and closes at 4.5 Hz."""
+    o = 0.5 + 0.5 * math.sin(2 * math.pi * 4.5 * t)
+    row["speech"] = 1.0 if t > 1.0 else 0.0
+    row["mouth_open"] = 0.1 + 0.3 * o
+    row["au26"] = 0.4 * o
+
+
+def test_speech_lower_face_that_follows_the_mouth_is_not_an_event():
+    def lip(t, row):  # a lower-lip movement in step with the jaw, only while talking
+        if 3.0 <= t <= 4.5:
+            row["au15"] += 0.5 * (0.5 + 0.5 * math.sin(2 * math.pi * 4.5 * t))
+    rows = stream(seconds=8, noise=0.005, talk=_talking, lip=lip)
+    assert expressions(spot_events(rows)) == []
+    for r in rows:  # the same rows without the audio: the mouth rhythm alone (mouth_activity 0) does not gate
+        r.pop("speech")
+    assert len(expressions(spot_events(rows))) >= 1
+
+
+def test_expressions_during_speech_survive_the_speech_gate():
+    rows = stream(seconds=9, noise=0.005, talk=_talking,
+                  episodes=[(lambda t: _plateau(t, 2.5, 3.5), {"au01": 0.4, "au02": 0.4}),          # brows up
+                            (lambda t: _plateau(t, 5.0, 6.2), {"au06": 0.4, "au12": 0.5, "au12_l": 0.5,
+                                                              "au12_r": 0.5})])             # Duchenne smile
+    ev = expressions(spot_events(rows))
+    assert [e.emotion for e in ev] == ["surprise", "happiness"]
+    assert all("speech" in e.flags for e in ev)
+    assert "duchenne" in ev[1].flags
+
+
+def test_laugh_with_upper_lip_raise_is_happiness_and_crying_is_sadness():
+    from microcue.events.emfacs import name_expression
+
+    # a laugh: AU12 the largest rise, AU10/AU9 pulled along (their threshold-relative strength is higher)
+    emo, flags = name_expression({"au10": 3.0, "au09": 2.0, "au12": 1.2, "au06": 0.8}, {"au12": "both"},
+                                 {"au10": 0.35, "au09": 0.2, "au12": 0.45, "au06": 0.15})
+    assert emo == "happiness" and "duchenne" in flags
+    # crying: brows lowered and inner brows up, eyes squeezed shut, stretched mouth reading as AU12
+    emo, _ = name_expression({"au04": 2.0, "au01": 1.0, "au12": 1.5}, {"au12": "both"},
+                             {"au04": 0.3, "au01": 0.3, "au12": 0.4}, eyes_closed=0.7)
+    assert emo == "sadness"
+    # without the rises and the eye closure the old rules apply
+    assert name_expression({"au10": 3.0, "au09": 2.0}, {})[0] == "disgust"
+
+
+def test_voice_activity_of_silence_and_of_a_file_without_audio(tmp_path):
+    import av
+
+    from microcue.events.vad import speech_at, voice_activity
+
+    silent = tmp_path / "silent.wav"
+    with av.open(str(silent), "w") as c:
+        st = c.add_stream("pcm_s16le", rate=16000, layout="mono")
+        fr = av.AudioFrame.from_ndarray(np.zeros((1, 16000), np.int16), format="s16", layout="mono")
+        fr.sample_rate = 16000
+        for p in st.encode(fr):
+            c.mux(p)
+        for p in st.encode(None):
+            c.mux(p)
+    t, s = voice_activity(silent)
+    assert len(t) == 33 and not s.any() and np.all(np.diff(t) > 0)
+    assert speech_at(0.5, t, s) is False and speech_at(5.0, t, s) is None
+    video = tmp_path / "v.mp4"
+    with av.open(str(video), "w") as c:
+        st = c.add_stream("mpeg4", rate=10)
+        st.width = st.height = 32
+        for _ in range(3):
+            for p in st.encode(av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")):
+                c.mux(p)
+        for p in st.encode(None):
+            c.mux(p)
+    t, s = voice_activity(video)
+    assert len(t) == 0 and len(s) == 0
+    with pytest.raises(FileNotFoundError):
+        voice_activity(tmp_path / "missing.mp4")

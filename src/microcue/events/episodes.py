@@ -47,6 +47,7 @@ class Region:
         self.floor_ = np.zeros(len(ALL))
         self.beta_ = np.zeros(len(ALL))
         self.mo_ref_ = 0.0
+        self.mo_spread_ = 0.0  # q90 - q10 of the lip gap over the calm window (how much this person's jaw moves)
         self.calm_: deque[tuple[float, np.ndarray, float]] = deque()
         self.all_: deque[tuple[float, np.ndarray]] = deque()  # every reliable row (noise level), noise_window_s
         self.thr_base_ = np.full(NCH, self.p.min_activation)
@@ -91,6 +92,7 @@ class Region:
                 beta = (mc @ (arr - arr.mean(0))) / (mc @ mc)
                 self.beta_ = np.where(SPEECH_ADJ, np.clip(beta, 0.0, 5.0), 0.0)
             self.mo_ref_ = float(np.median(mos))
+            self.mo_spread_ = float(np.quantile(mos, 0.9) - np.quantile(mos, 0.1)) if len(mos) >= 8 else 0.0
             arr = arr - np.outer(mos - self.mo_ref_, self.beta_)
             self.floor_ = np.median(arr[times >= t - self.p.floor_window_s], axis=0)
             if self.p.noise_from_all and len(self.all_) >= 8:
@@ -117,6 +119,9 @@ class Region:
                 self.ep_ = {"pre": list(self.pre_) + [self.prev_], "rise": [(t, s)], "apex": (t, s),
                                 "apex3": [self.prev_, (t, s), None], "zmax": z.copy(), "side": act[NCH:].copy(),
                                 "end_cross": None, "offset": None, "speech": speech * dt, "reliable": dt, "dur": dt,
+                                "talk": self.p.talk_ * dt, "closed": self.p.closed_ * dt, "mo_lo": mo, "mo_hi": mo,
+                                "mo_spread": self.mo_spread_,
+                                "trace": [(mo, act[:NCH].copy())],
                                 "antag": set(), "apex_z": z.copy(), "apex_act": act[:NCH].copy(), "blink": blink_recent,
                                 "amax": act[:NCH].copy()}
             else:
@@ -132,6 +137,12 @@ class Region:
         ep["dur"] += dt
         ep["blink"] = ep["blink"] or blink_recent
         ep["speech"] += speech * dt
+        ep["talk"] += self.p.talk_ * dt
+        ep["closed"] += self.p.closed_ * dt
+        if reliable:
+            ep["mo_lo"], ep["mo_hi"] = min(ep["mo_lo"], mo), max(ep["mo_hi"], mo)
+            if len(ep["trace"]) < 150:  # bounded: the first 150 reliable rows (5 s at 30 fps)
+                ep["trace"].append((mo, act[:NCH].copy()))
         ep["reliable"] += dt if reliable else 0.0
         if ep["apex3"][2] is None and ep["apex3"][1][0] < t:
             ep["apex3"][2] = (t, s)
@@ -204,7 +215,9 @@ class Region:
         return {"onset": onset, "apex": apex_t, "offset": offset, "strength": apex_s, "zmax": ep["zmax"], "amax": ep["amax"],
                     "side": ep["side"],
                     "apex_act": ep["apex_act"], "antag": set(ep["antag"]), "blink": ep["blink"], "speech": ep["speech"],
-                    "reliable": ep["reliable"], "dur": ep["dur"]}
+                    "reliable": ep["reliable"], "dur": ep["dur"], "talk": ep["talk"], "closed": ep["closed"],
+                    "jaw": (ep["mo_hi"] - ep["mo_lo"]) / max(ep["mo_spread"], 1e-3),
+                    "follow": _follow(ep["trace"])}
 
 
 def merge(a: dict, b: dict) -> dict:
@@ -215,7 +228,25 @@ def merge(a: dict, b: dict) -> dict:
                 "amax": np.maximum(a["amax"], b["amax"]),
                 "side": np.maximum(a["side"], b["side"]), "apex_act": np.maximum(a["apex_act"], b["apex_act"]),
                 "antag": a["antag"] | b["antag"], "blink": a["blink"] or b["blink"], "speech": a["speech"] + b["speech"],
-                "reliable": a["reliable"] + b["reliable"], "dur": a["dur"] + b["dur"]}
+                "reliable": a["reliable"] + b["reliable"], "dur": a["dur"] + b["dur"],
+                "closed": a["closed"] + b["closed"], "talk": a["talk"] + b["talk"],
+                "jaw": max(a["jaw"], b["jaw"]),
+                "follow": np.maximum(a["follow"], b["follow"])}
+
+
+def _follow(trace: list) -> np.ndarray:
+    """Per channel: correlation of its rise with the lip gap over the episode (1: it moves with the mouth opening,
+    as in talking; ~0 or negative: it does not). 1 when there are too few rows or the lip gap did not move."""
+    if len(trace) < 4:
+        return np.ones(NCH)
+    mo = np.array([m for m, _ in trace])
+    a = np.array([v for _, v in trace])
+    mc = mo - mo.mean()
+    ac = a - a.mean(0)
+    den = np.sqrt((mc @ mc) * np.sum(ac * ac, 0))
+    if mc @ mc < 1e-8:
+        return np.zeros(NCH)  # the mouth did not move at all: nothing follows it
+    return np.where(den > 1e-12, (mc @ ac) / np.maximum(den, 1e-12), 0.0)
 
 
 def iou(a: dict, b: dict) -> float:

@@ -80,6 +80,11 @@ class EventSpotter:
             episode of eye AUs only that overlaps a blink is dropped.
         min_quality, max_pose_speed_dps: rows below this quality or with head rotation faster than this are
             unreliable: they can neither start nor end an episode (values are held).
+        talk_gate, talk_jaw: during talking (the row's ``speech`` field from the audio VAD when present, else
+            ``mouth_activity`` above the middle of ``speech_lo``..``speech_hi``) an episode is kept only if an
+            upper-face AU (au01 au02 au04 au05) peaked at ``talk_gate`` x its threshold, or AU6+AU12 moved together,
+            or AU12/AU14 moved on one side, or AU9/AU10/AU12 moved while the lip gap's range during the episode
+            stayed under ``talk_jaw`` x its usual range (q90 - q10 over the calm window). ``talk_gate`` <= 0: off.
         max_gap_s: a step between rows longer than this is a gap (face not found): an open episode is dropped.
         nod_*, shake_*, gaze_*: see :class:`microcue.events.head.OscillationDetector` / ``GazeAversionDetector``.
     Latency: an expression event is returned at most ``max_delay_s`` = ``max(merge_gap_s, max_wait_s) +
@@ -95,6 +100,7 @@ class EventSpotter:
                  noise_window_s: float = 10.0, warmup_s: float = 1.0, speech_lo: float = 0.03,
                  speech_hi: float = 0.08, speech_gain: float = 3.0, blink_level: float = 0.15,
                  min_quality: float = 0.3, max_pose_speed_dps: float = 90.0, max_gap_s: float = 0.35,
+                 talk_gate: float = 1.2, talk_jaw: float = 0.5, talk_follow: float = 0.0,
                  nod_min_deg: float = 3.0, shake_min_deg: float = 4.0, gaze_min_s: float = 1.0) -> None:
         self.participant = participant
         self.on_factor = on_factor
@@ -119,6 +125,7 @@ class EventSpotter:
         self.min_quality = min_quality
         self.max_pose_speed_dps = max_pose_speed_dps
         self.max_gap_s = max_gap_s
+        self.talk_gate, self.talk_jaw, self.talk_follow = talk_gate, talk_jaw, talk_follow
         self.nod_min_deg, self.shake_min_deg, self.gaze_min_s = nod_min_deg, shake_min_deg, gaze_min_s
         self.reset()
 
@@ -134,6 +141,8 @@ class EventSpotter:
         self.last_pose_: tuple[float, float] | None = None
         self.x_ = np.zeros(len(ALL))
         self.mo_ = 0.0
+        self.talk_ = 0.0
+        self.closed_ = 0.0
         self.blink_t_ = -math.inf
         self.regions_ = (Region(self, _UPPER_MASK), Region(self, _LOWER_START))
         self.pending_: list[tuple[int, float, dict]] = []  # (region, confirmed at, episode summary)
@@ -206,7 +215,12 @@ class EventSpotter:
             self.x_ = x
         m = _num(row.get("mouth_activity"))
         m = 0.0 if math.isnan(m) else m
+        audio = row.get("speech")
+        audio = None if audio is None or (isinstance(audio, float) and math.isnan(audio)) else float(audio)
         speech = min(max((m - self.speech_lo) / max(self.speech_hi - self.speech_lo, 1e-9), 0.0), 1.0)
+        # talking now: the audio VAD when the row has it (row["speech"]), else the mouth-opening rhythm
+        self.talk_ = audio if audio is not None else float(speech >= 0.5)
+        self.closed_ = float(not math.isnan(blink) and blink > 0.5)
         mo = _num(row.get("mouth_open"))
         if math.isnan(mo) or not reliable:
             mo = self.mo_
@@ -254,13 +268,22 @@ class EventSpotter:
             return []  # shorter than two frames at 30 fps: a glitch, not a movement
         if ep["reliable"] / max(ep["dur"], 1e-9) < 0.5:
             return []  # seen mostly through unreliable rows (head turn, poor tracking)
-        emotion, flags = name_expression(moved, lat)
+        talk_share = ep["talk"] / max(ep["dur"], 1e-9)
+        if talk_share > 0.5 and not self._beyond_speech(moved, lat, ep):
+            return []  # a movement of talking, not an expression
+        rise: dict[str, float] = {}
+        for i, a in enumerate(CHANNELS):
+            name = ALIAS.get(a, a)
+            rise[name] = max(rise.get(name, 0.0), float(ep["amax"][i]))
+        emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9))
+        if emotion == "happiness" and "au12" not in moved:
+            moved["au12"] = 1.0
         flags = list(flags)
         if ep["antag"]:
             flags.append("suppressed")
         speech_share = ep["speech"] / max(ep["dur"], 1e-9)
         reliable_share = ep["reliable"] / max(ep["dur"], 1e-9)
-        if speech_share > 0.5:
+        if speech_share > 0.5 or talk_share > 0.5:
             flags.append("speech")
         if reliable_share < 0.8:
             flags.append("low_quality")
@@ -280,6 +303,24 @@ class EventSpotter:
                            "confidence": round(conf, 3), "aus": ("au01", "au02"), "intensity": round(intensity, 4),
                            "laterality": lat["au02"], "flags": ()})
         return [self._make(**e) for e in ev]
+
+    def _beyond_speech(self, moved: dict, lat: dict, ep: dict) -> bool:
+        """An episode during speech is kept only with evidence that talking does not produce: a clear upper-face
+        movement, a cheek raise with the lip-corner pull (AU6+AU12), a one-sided AU12/AU14, or a nose wrinkle /
+        upper-lip raise (AU9/AU10) or lip-corner pull while the jaw stayed still."""
+        if self.talk_gate <= 0:
+            return True
+        g = self.talk_gate
+        if any(moved.get(a, 0.0) >= g for a in ("au01", "au02", "au04", "au05")):
+            return True
+        if moved.get("au06", 0.0) >= 1.0 and moved.get("au12", 0.0) >= 1.0:
+            return True
+        if any(a in moved and lat.get(a) != "both" and moved[a] >= 1.0 for a in ("au12", "au14")):
+            return True
+        if ep["jaw"] <= self.talk_jaw and any(moved.get(a, 0.0) >= 1.0 for a in ("au09", "au10", "au12")):
+            return True
+        fol = dict(zip(CHANNELS, ep["follow"]))
+        return any(moved.get(a, 0.0) >= 1.0 and fol[a] < self.talk_follow for a in LOWER if a in fol and a != "au26")
 
     def _make(self, **kw) -> ExpressionEvent:
         self.n_events_ += 1
