@@ -28,12 +28,18 @@ ANTAGONISTS = {
 """A counter-movement: when one of these rises while the expression's main AU falls, the expression was cut off."""
 
 
-def name_expression(moved: dict[str, float], laterality: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: dict[str, float] | None = None,
+                    eyes_closed: float = 0.0) -> tuple[str, tuple[str, ...]]:
     """Emotion and flags from the AUs that moved.
 
     Args:
         moved: AU name -> strength (peak activation in units of its threshold, >= ~0.6 means it moved).
         laterality: AU name -> "left" | "right" | "both" for the sided AUs (au01, au02, au12, au14).
+        rise: AU name -> peak rise above its floor in AU units (0..1), when known. Used for the two patterns the
+            threshold-relative strengths get wrong: a laugh (AU12 the largest lower-face rise, AU10/AU9/AU25 pulled
+            along by the broad mouth) is happiness, not disgust; crying (brows lowered / inner brows up, with the
+            eyes squeezed shut or the lip corners down) is sadness, even when the stretched mouth reads as AU12.
+        eyes_closed: share of the episode with the eyes closed (``blink`` > 0.5), 0..1.
     Returns:
         (emotion or "unclear", flags) with flags among duchenne, social, upper_face, lower_face, partial.
     """
@@ -51,7 +57,23 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str]) -> tupl
 
     one_sided = [a for a in ("au12", "au14") if a in has and laterality.get(a, "both") != "both"]
     emotion = "unclear"
-    if "au12" in has and not one_sided:
+    r = rise or {}
+    low_top = max([r.get(a, 0.0) for a in LOWER if a != "au26"] or [0.0])
+    brow = strong("au04") + 0.5 * strong("au01") if "au02" not in has or strong("au04") > strong("au02") else 0.0
+    crying = "au04" in has and (eyes_closed >= 0.4 or {"au15", "au17"} & has) and brow >= 0.5 * max(moved.values())
+    laugh = (r.get("au12", 0.0) >= 0.15 and r.get("au12", 0.0) >= 0.7 * low_top and not one_sided
+             and strong("au04") < max(strong("au12"), 1.0)
+             and (strong("au12") >= 0.3 * max(moved.values()) or r.get("au12", 0.0) >= 0.3))
+    if crying:
+        emotion = "sadness"
+        if not {"au01", "au04", "au15"} <= has:
+            flags.append("partial")
+    elif laugh:
+        if "upper_face" in flags:
+            flags.remove("upper_face")
+        emotion = "happiness"
+        flags.append("duchenne" if strong("au06") >= 0.6 or r.get("au06", 0.0) >= 0.1 else "social")
+    elif "au12" in has and not one_sided:
         emotion = "happiness"
         flags.append("duchenne" if strong("au06") >= 0.6 else "social")
     elif one_sided and not ({"au15", "au04"} & has and strong("au15") + strong("au04") > strong("au12")):
