@@ -39,6 +39,28 @@ def clips(split: str) -> list[tuple[str, int, int | None]]:
     raise SystemExit(f"unknown split {split!r}")
 
 
+_VAD: dict = {}
+AUDIO = True  # add the source's voice activity as the rows' ``speech`` field (``--no-audio``: leave it out)
+
+
+def add_speech(df, key: str, data: Path):
+    """The rendered clips are silent, but they replay the source's frames at known source times (ping-pong), so the
+    source's audio VAD (microcue.events.vad.voice_activity) gives each row's ``speech`` exactly as a file with its
+    audio would."""
+    from microcue.events.vad import speech_at, voice_activity
+
+    if key not in _VAD:
+        z = np.load(OUT / "_lm" / f"{key}.npz")
+        pts = z["pts"]
+        _VAD[key] = (voice_activity(data / inject.SOURCES[key]), float(pts[-1]) if len(pts) > 1 else 1.0)
+    (vt, vs), dur = _VAD[key]
+    u = np.asarray(df["time_s"], float) % (2 * dur)
+    u = np.where(u <= dur, u, 2 * dur - u)
+    df = df.copy()
+    df["speech"] = [np.nan if v is None else float(v) for v in speech_at(u, vt, vs)]
+    return df
+
+
 def signals_for(key: str, fps: int, seed: int | None, data: Path):
     """Render (cached) and analyse (cached) one clip; return (signals DataFrame, truth csv or None, duration)."""
     import pandas as pd
@@ -51,7 +73,10 @@ def signals_for(key: str, fps: int, seed: int | None, data: Path):
         sig.parent.mkdir(parents=True, exist_ok=True)
         a = microcue.analyze(video, out_dir=OUT / "runs" / video.stem, workers=1)
         a.signals.to_parquet(sig, index=False)
-    return pd.read_parquet(sig), truth, inject.CLIP_S
+    df = pd.read_parquet(sig)
+    if AUDIO:
+        df = add_speech(df, key, data)
+    return df, truth, inject.CLIP_S
 
 
 def prepare(data: Path) -> None:
@@ -199,9 +224,12 @@ def main() -> None:
     ap.add_argument("--data", default=str(inject.DEFAULT_DATA))
     ap.add_argument("--json", default=None)
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--no-audio", action="store_true", help="no speech field from the source's audio VAD")
     ap.add_argument("--param", action="append", default=[], help="NAME=VALUE spotter parameter")
     a = ap.parse_args()
     data = Path(a.data)
+    global AUDIO
+    AUDIO = not a.no_audio
     if a.cmd == "prepare":
         prepare(data)
         return
