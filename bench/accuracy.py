@@ -192,7 +192,8 @@ def fit_lr(x: np.ndarray, y: np.ndarray, *, l2: float = 0.02, prior: np.ndarray 
         gw = g.T @ x + 2 * l2 * (w - w0)
         return nll + l2 * ((w - w0) ** 2).sum(), np.concatenate([gw.ravel(), g.sum(0)])
 
-    res = minimize(loss, np.concatenate([w0.ravel(), np.zeros(k)]), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
+    res = minimize(loss, np.concatenate([w0.ravel(), np.zeros(k)]), jac=True, method="L-BFGS-B",
+                   options={"maxiter": 2000})
     return res.x[:k * f].reshape(k, f), res.x[k * f:]
 
 

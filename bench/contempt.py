@@ -72,7 +72,8 @@ def warp_mouth_corners(rgb: np.ndarray, landmarks: np.ndarray, *, sides: tuple[s
     return cv2.remap(rgb, xx - dx, yy - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
-def faces(*, max_taiwanese: int = 29, d10_times: tuple[float, ...] = (0.5, 1.5, 3.0, 4.5, 6.0)) -> list[tuple[str, np.ndarray]]:
+def faces(*, max_taiwanese: int = 29, d10_times: tuple[float, ...] = (0.5, 1.5, 3.0, 4.5, 6.0)
+          ) -> list[tuple[str, np.ndarray]]:
     """(name, rgb) of the neutral faces to warp: one neutral image per Taiwanese performer, d10 frames."""
     from microcue.evaluation.images import load_rgb, read_labels
 
@@ -166,9 +167,11 @@ def format_table(res: dict) -> str:
     names = {"none": "none (unwarped)", "l": "one-sided, subject's left", "r": "one-sided, subject's right",
              "both": "symmetric (control)"}
     for e in res["table"]:
-        lat = (f"{e['au12_lat_correct']:.0%} | {e['au14_lat_correct']:.0%} | "
-               f"{e['au12_rise_warped']:+.2f} / {e['au12_rise_other']:+.2f} | "
-               f"{e['au14_rise_warped']:+.2f} / {e['au14_rise_other']:+.2f}") if "au12_lat_correct" in e else "– | – | – | –"
+        lat = "– | – | – | –"
+        if "au12_lat_correct" in e:
+            lat = (f"{e['au12_lat_correct']:.0%} | {e['au14_lat_correct']:.0%} | "
+                   f"{e['au12_rise_warped']:+.2f} / {e['au12_rise_other']:+.2f} | "
+                   f"{e['au14_rise_warped']:+.2f} / {e['au14_rise_other']:+.2f}")
         nf = f" ({e['no_face']} not found)" if e["no_face"] else ""
         lines.append(f"| {names[e['side']]} | {e['amp']:.2f} | {e['n']}{nf} | {e['top_contempt']:.0%} | "
                      f"{e['top_happiness']:.0%} | {e['mean_p_contempt']:.2f} | {lat} |")
