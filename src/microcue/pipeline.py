@@ -68,8 +68,9 @@ def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: floa
         mapping, tracks = stitch(passes, [r[0] for r in ranges[1:]])
         people = build_participants({g: f.stats() for g, f in tracks.items()}, specs)
         signals_path = out / "signals.parquet"
+        speech = _voice_activity(path, info)
         events = _personalise(passes, mapping, people, signals_path, out / "signals.csv" if csv else None,
-                              calibrations=calibrations)
+                              calibrations=calibrations, speech=speech)
     finally:
         for p in work.glob("*"):
             p.unlink(missing_ok=True)
@@ -77,6 +78,9 @@ def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: floa
     elapsed = time.perf_counter() - started
     errors = [(r.error_type, r.error) for r in passes if r.error]
     summary = _summary(source, people, passes, elapsed, signals_path, [e for _, e in errors], len(ranges))
+    summary["warnings"] += _AUDIO_WARNINGS
+    summary["speech_from_audio"] = speech is not None
+    _AUDIO_WARNINGS.clear()
     from microcue.events import events_to_json
 
     summary["events"] = _event_counts(events)
@@ -139,13 +143,31 @@ def _worker(k: int, path: str, raw_path: str, start_s: float, end_s: float | Non
     return face_pass(path, raw_path, start_s=start_s, end_s=end_s, progress=note)
 
 
+def _voice_activity(path, info):
+    """Speech in the recording's audio (webrtcvad), or None for image folders and files without audio."""
+    if info is None or not info.has_audio:
+        return None
+    from microcue.events.vad import voice_activity
+
+    try:
+        times, is_speech = voice_activity(path)
+    except Exception as exc:  # noqa: BLE001 - a broken audio track must not cost the face analysis
+        _AUDIO_WARNINGS.append(f"{path}: audio not used for speech detection ({exc})")
+        return None
+    return (times, is_speech) if len(times) else None
+
+
+_AUDIO_WARNINGS: list[str] = []
+
+
 def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, csv_path: Path | None, *,
-                 calibrations: str | Path | None = None) -> list:
+                 calibrations: str | Path | None = None, speech=None) -> list:
     """Read raw rows pass by pass, in time order, apply each person's baseline, write the final rows, and
     spot events on them as they go (the same streaming spotter the live path uses)."""
     import pyarrow.parquet as pq
 
     from microcue.events import EventSpotter
+    from microcue.events.vad import speech_at
     from microcue.signals.calibration import load_calibration, save_calibration
     from microcue.signals.schema import columns, empty_frame
     from microcue.signals.stage import SignalStage
@@ -178,6 +200,9 @@ def _personalise(passes: list[PassResult], mapping, people, signals_path: Path, 
                         row = stage.personalise(gid, raw)
                         row["participant"] = pid
                         sink.write({c: row[c] for c in cols})
+                        if speech is not None:
+                            v = speech_at(row["time_s"], *speech)
+                            row["speech"] = None if v is None else float(v)
                         events.extend(spotters[pid].update(row))
                         wrote = True
             offset += res.frames
