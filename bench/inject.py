@@ -51,8 +51,12 @@ KINDS = {  # injected kind -> truth emotion
     "nose_wrinkle": "disgust",
 }
 AMPLITUDES = {"subtle": 0.04, "medium": 0.07, "strong": 0.11}  # peak displacement / inter-ocular distance
-DURATION_BINS = {"micro_short": (0.1, 0.3), "micro_long": (0.3, 0.5), "macro_short": (0.5, 1.5),
-                 "macro_long": (1.5, 4.0)}
+DURATION_BINS = {
+    "micro_short": (0.1, 0.3),
+    "micro_long": (0.3, 0.5),
+    "macro_short": (0.5, 1.5),
+    "macro_long": (1.5, 4.0),
+}
 MIN_DURATION_15FPS = 0.2  # a 15 fps micro episode is at least 0.2 s (3 frames)
 CLIP_S = 10.0
 FIRST_S = 1.5  # nothing before (baseline warm-up)
@@ -79,8 +83,9 @@ def landmarks(key: str, data: Path, cache: Path) -> Path:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    opts = vision.FaceLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(MODEL)),
-                                        running_mode=vision.RunningMode.IMAGE, num_faces=1)
+    opts = vision.FaceLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(MODEL)), running_mode=vision.RunningMode.IMAGE, num_faces=1
+    )
     lm = vision.FaceLandmarker.create_from_options(opts)
     pts, xy = [], []
     with av.open(str(data / SOURCES[key])) as c:
@@ -145,9 +150,21 @@ def plan(seed: int, fps: int, clip_s: float = CLIP_S, key: str = "") -> list[dic
         fall = dur * float(rng.uniform(0.35, 0.55)) if dur <= 0.5 else min(0.7, dur * float(rng.uniform(0.2, 0.35)))
         kind = kinds[k % len(kinds)]
         side = str(rng.choice(["left", "right"])) if kind == "smirk" else "both"
-        eps.append({"onset_s": round(t, 4), "apex_s": round(t + rise, 4), "hold_end_s": round(t + dur - fall, 4),
-                        "offset_s": round(t + dur, 4), "kind": "micro" if dur <= 0.5 else "macro", "emotion": KINDS[kind],
-                        "inj_kind": kind, "side": side, "amplitude": AMPLITUDES[amp], "amp": amp, "bin": b})
+        eps.append(
+            {
+                "onset_s": round(t, 4),
+                "apex_s": round(t + rise, 4),
+                "hold_end_s": round(t + dur - fall, 4),
+                "offset_s": round(t + dur, 4),
+                "kind": "micro" if dur <= 0.5 else "macro",
+                "emotion": KINDS[kind],
+                "inj_kind": kind,
+                "side": side,
+                "amplitude": AMPLITUDES[amp],
+                "amp": amp,
+                "bin": b,
+            }
+        )
         t += dur + float(rng.uniform(*GAP_S))
         k += 1
     return eps
@@ -213,8 +230,9 @@ def warp(img: np.ndarray, xy: np.ndarray, kind: str, side: str, strength: float)
     return out
 
 
-def render(key: str, data: Path, cache: Path, out: Path, *, fps: int, seed: int | None,
-           clip_s: float = CLIP_S) -> tuple[Path, Path | None]:
+def render(
+    key: str, data: Path, cache: Path, out: Path, *, fps: int, seed: int | None, clip_s: float = CLIP_S
+) -> tuple[Path, Path | None]:
     """Render KEY at FPS with the episodes of SEED (None: nothing injected). Returns (video, truth csv)."""
     name = f"{key}_{fps}fps_" + ("clean" if seed is None else f"s{seed}")
     video, truth = out / f"{name}.mp4", out / f"{name}.csv"
@@ -260,8 +278,21 @@ def render(key: str, data: Path, cache: Path, out: Path, *, fps: int, seed: int 
 
     df = pd.DataFrame(eps)
     df["participant"] = "P1"
-    df[["onset_s", "apex_s", "offset_s", "kind", "emotion", "inj_kind", "side", "amplitude", "amp", "bin",
-        "participant"]].to_csv(truth, index=False)
+    df[
+        [
+            "onset_s",
+            "apex_s",
+            "offset_s",
+            "kind",
+            "emotion",
+            "inj_kind",
+            "side",
+            "amplitude",
+            "amp",
+            "bin",
+            "participant",
+        ]
+    ].to_csv(truth, index=False)
     return video, truth
 
 

@@ -108,9 +108,19 @@ def run(split: str, data: Path, params: dict) -> tuple[list, list]:
         hit = {i: j for i, j, _ in pairs}
         for i, e in enumerate(expr):
             evrecs.append({"clip": f"{key}_{fps}", "conf": e.confidence, "matched": i in hit, "kind": e.kind})
-        recs.append({"key": key, "fps": fps, "seed": seed, "res": res, "truth": tmeta, "hit_truth": {j: expr[i] for i, j in
-                                                                                        hit.items()},
-                         "n_expr": len(expr), "duration": dur, "events": events})
+        recs.append(
+            {
+                "key": key,
+                "fps": fps,
+                "seed": seed,
+                "res": res,
+                "truth": tmeta,
+                "hit_truth": {j: expr[i] for i, j in hit.items()},
+                "n_expr": len(expr),
+                "duration": dur,
+                "events": events,
+            }
+        )
     return recs, evrecs
 
 
@@ -127,14 +137,26 @@ def summarise(recs: list, evrecs: list) -> dict:
             nt = sum(r["res"][kind]["n_true"] for r in rs)
             p = tp / npred if npred else 0.0
             rc = tp / nt if nt else 0.0
-            agg[kind] = {"tp": tp, "n_pred": npred, "n_true": nt, "precision": round(p, 3), "recall": round(rc, 3),
-                             "f1": round(2 * p * rc / (p + rc), 3) if p + rc else 0.0}
+            agg[kind] = {
+                "tp": tp,
+                "n_pred": npred,
+                "n_true": nt,
+                "precision": round(p, 3),
+                "recall": round(rc, 3),
+                "f1": round(2 * p * rc / (p + rc), 3) if p + rc else 0.0,
+            }
         tp = sum(r["res"]["tp"] for r in rs)
         npred = sum(r["res"]["n_pred"] for r in rs)
         nt = sum(r["res"]["n_true"] for r in rs)
         p, rc = (tp / npred if npred else 0.0), (tp / nt if nt else 0.0)
-        agg["overall"] = {"precision": round(p, 3), "recall": round(rc, 3),
-                              "f1": round(2 * p * rc / (p + rc), 3) if p + rc else 0.0, "tp": tp, "n_true": nt, "n_pred": npred}
+        agg["overall"] = {
+            "precision": round(p, 3),
+            "recall": round(rc, 3),
+            "f1": round(2 * p * rc / (p + rc), 3) if p + rc else 0.0,
+            "tp": tp,
+            "n_true": nt,
+            "n_pred": npred,
+        }
         errs = {"onset": [], "apex": [], "offset": []}
         emo = []
         for r in rs:
@@ -162,18 +184,29 @@ def summarise(recs: list, evrecs: list) -> dict:
                 if j in r["hit_truth"]:
                     d[0] += 1
                     d[2] += r["hit_truth"][j].emotion == t["emotion"]
-        out[f"by_{field}"] = {k: {"n": n, "recall": round(h / n, 3),
-                                      "f1": round(2 * p_all * (h / n) / (p_all + h / n), 3) if h else 0.0,
-                                      "emotion_acc": round(e / h, 3) if h else None} for k, (h, n, e) in tab.items()}
+        out[f"by_{field}"] = {
+            k: {
+                "n": n,
+                "recall": round(h / n, 3),
+                "f1": round(2 * p_all * (h / n) / (p_all + h / n), 3) if h else 0.0,
+                "emotion_acc": round(e / h, 3) if h else None,
+            }
+            for k, (h, n, e) in tab.items()
+        }
     # reliability table
     bins = [0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.01]
     rel = []
     for lo, hi in itertools.pairwise(bins):
         sel = [e for e in evrecs if lo <= e["conf"] < hi]
         if sel:
-            rel.append({"conf": f"{lo:.1f}-{min(hi, 1):.1f}", "n": len(sel),
-                            "mean_conf": round(float(np.mean([e["conf"] for e in sel])), 3),
-                            "real": round(float(np.mean([e["matched"] for e in sel])), 3)})
+            rel.append(
+                {
+                    "conf": f"{lo:.1f}-{min(hi, 1):.1f}",
+                    "n": len(sel),
+                    "mean_conf": round(float(np.mean([e["conf"] for e in sel])), 3),
+                    "real": round(float(np.mean([e["matched"] for e in sel])), 3),
+                }
+            )
     out["reliability"] = rel
     return out
 
@@ -191,17 +224,25 @@ def calibrate(evrecs: list) -> tuple[float, float]:
 
 
 def show(name: str, s: dict) -> str:
-    lines = [f"## {name}", ("| fps | micro P/R/F1 | macro P/R/F1 | overall F1 | onset MAE s | apex MAE s | offset MAE s "
-             "| emotion acc | FA/min |"), "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"## {name}",
+        (
+            "| fps | micro P/R/F1 | macro P/R/F1 | overall F1 | onset MAE s | apex MAE s | offset MAE s "
+            "| emotion acc | FA/min |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for fps in [str(f) for f in FPS] + ["all"]:
         if fps not in s:
             continue
         a = s[fps]
         mi, ma = a["micro"], a["macro"]
-        lines.append(f"| {fps} | {mi['precision']}/{mi['recall']}/{mi['f1']} ({mi['tp']}/{mi['n_true']}) | "
-                     f"{ma['precision']}/{ma['recall']}/{ma['f1']} ({ma['tp']}/{ma['n_true']}) | "
-                     f"{a['overall']['f1']} | {a['onset_mae_s']} | {a['apex_mae_s']} | {a['offset_mae_s']} | "
-                     f"{a['emotion_accuracy']} | {a['false_alarms_per_min']} |")
+        lines.append(
+            f"| {fps} | {mi['precision']}/{mi['recall']}/{mi['f1']} ({mi['tp']}/{mi['n_true']}) | "
+            f"{ma['precision']}/{ma['recall']}/{ma['f1']} ({ma['tp']}/{ma['n_true']}) | "
+            f"{a['overall']['f1']} | {a['onset_mae_s']} | {a['apex_mae_s']} | {a['offset_mae_s']} | "
+            f"{a['emotion_accuracy']} | {a['false_alarms_per_min']} |"
+        )
     for field in ("amp", "bin", "inj_kind"):
         tab = s.get(f"by_{field}", {})
         if tab:
@@ -240,9 +281,14 @@ def main() -> None:
         dur = sum(r["duration"] for r in recs)
         print(f"## clean (nothing injected): {fa} expression events in {dur:.0f} s = {fa / dur * 60:.2f} per min")
         for r in recs:
-            print(f"  {r['key']}: " + ", ".join(f"{e.kind} {e.onset_s:.2f}-{e.offset_s:.2f} {e.emotion} "
-                                                f"{'+'.join(e.aus)} c={e.confidence}"
-                                                for e in r["events"] if e.kind in ("micro", "macro")))
+            print(
+                f"  {r['key']}: "
+                + ", ".join(
+                    f"{e.kind} {e.onset_s:.2f}-{e.offset_s:.2f} {e.emotion} {'+'.join(e.aus)} c={e.confidence}"
+                    for e in r["events"]
+                    if e.kind in ("micro", "macro")
+                )
+            )
         s = {"false_alarms_per_min": round(fa / dur * 60, 2), "events": fa, "seconds": dur}
     else:
         s = summarise(recs, evrecs)

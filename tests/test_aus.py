@@ -32,7 +32,8 @@ def faces():
         base = lm.detect(img)
         assert base is not None, "no face found in the astronaut image"
         w, h = base.frame_size
-        px = lambda i: (base.landmarks[i, 0] * w, base.landmarks[i, 1] * h)
+        def px(i):
+            return (base.landmarks[i, 0] * w, base.landmarks[i, 1] * h)
         iod = np.hypot(*(np.subtract(px(263), px(33))))
         variants = {
             "base": img,

@@ -12,8 +12,26 @@ import numpy as np
 
 from microcue.events.emfacs import ANTAGONISTS
 
-CHANNELS = ("au01", "au02", "au04", "au05", "au06", "au07", "au09", "au10", "au12", "au14", "au15", "au17",
-            "au20", "au23", "au24", "au26", "au04g", "au07g")
+CHANNELS = (
+    "au01",
+    "au02",
+    "au04",
+    "au05",
+    "au06",
+    "au07",
+    "au09",
+    "au10",
+    "au12",
+    "au14",
+    "au15",
+    "au17",
+    "au20",
+    "au23",
+    "au24",
+    "au26",
+    "au04g",
+    "au07g",
+)
 """AU columns whose rise can start an episode. Blink (au45), eyes closed (au43), lips apart (au25) and the
 speech-shaped lip columns (au16, au18, au22, au27, au28) never do."""
 SUPPORT = ("au26",)
@@ -31,8 +49,10 @@ LOWER_MASK = np.array([a not in UPPER_CH for a in CHANNELS])
 SPEECH_ADJ = np.array([a not in UPPER_CH and not a.startswith(("au01", "au02")) for a in ALL])
 """Columns from which the part explained by the lip gap (mouth_open) is removed: talking opens and closes it."""
 _CH_IDX = {a: i for i, a in enumerate(CHANNELS)}
-_ANT = [(i, [_CH_IDX[m] for m, ants in ANTAGONISTS.items() if ALIAS.get(a, a) in ants and m in _CH_IDX])
-        for i, a in enumerate(CHANNELS)]
+_ANT = [
+    (i, [_CH_IDX[m] for m, ants in ANTAGONISTS.items() if ALIAS.get(a, a) in ants and m in _CH_IDX])
+    for i, a in enumerate(CHANNELS)
+]
 
 
 class Region:
@@ -102,8 +122,9 @@ class Region:
             self.thr_base_ = np.maximum(self.p.min_activation, self.p.on_factor * q)
             self.thr_t_ = t
 
-    def update(self, t: float, dt: float, x: np.ndarray, mo: float, reliable: bool, speech: float,
-               blink_recent: bool) -> list[dict]:
+    def update(
+        self, t: float, dt: float, x: np.ndarray, mo: float, reliable: bool, speech: float, blink_recent: bool
+    ) -> list[dict]:
         p = self.p
         if reliable:
             self.all_.append((t, x - self.beta_ * (mo - self.mo_ref_)))
@@ -116,14 +137,30 @@ class Region:
         ep = self.ep_
         if ep is None:
             if reliable and s >= 1.0 and self.warm and self.prev_ is not None:
-                self.ep_ = {"pre": list(self.pre_) + [self.prev_], "rise": [(t, s)], "apex": (t, s),
-                                "apex3": [self.prev_, (t, s), None], "zmax": z.copy(), "side": act[NCH:].copy(),
-                                "end_cross": None, "offset": None, "speech": speech * dt, "reliable": dt, "dur": dt,
-                                "talk": self.p.talk_ * dt, "closed": self.p.closed_ * dt, "mo_lo": mo, "mo_hi": mo,
-                                "mo_spread": self.mo_spread_,
-                                "trace": [(mo, act[:NCH].copy())],
-                                "antag": set(), "apex_z": z.copy(), "apex_act": act[:NCH].copy(), "blink": blink_recent,
-                                "amax": act[:NCH].copy()}
+                self.ep_ = {
+                    "pre": list(self.pre_) + [self.prev_],
+                    "rise": [(t, s)],
+                    "apex": (t, s),
+                    "apex3": [self.prev_, (t, s), None],
+                    "zmax": z.copy(),
+                    "side": act[NCH:].copy(),
+                    "end_cross": None,
+                    "offset": None,
+                    "speech": speech * dt,
+                    "reliable": dt,
+                    "dur": dt,
+                    "talk": self.p.talk_ * dt,
+                    "closed": self.p.closed_ * dt,
+                    "mo_lo": mo,
+                    "mo_hi": mo,
+                    "mo_spread": self.mo_spread_,
+                    "trace": [(mo, act[:NCH].copy())],
+                    "antag": set(),
+                    "apex_z": z.copy(),
+                    "apex_act": act[:NCH].copy(),
+                    "blink": blink_recent,
+                    "amax": act[:NCH].copy(),
+                }
             else:
                 if reliable:
                     self._calm(t, x, mo)
@@ -160,8 +197,11 @@ class Region:
             ep["side"] = np.maximum(ep["side"], act[NCH:])
             if ep["apex"][0] < t:  # falling phase: watch for a counter-movement
                 for i, mains in _ANT:
-                    if z[i] >= 1.0 and ep["apex_z"][i] < 0.3 and any(
-                            ep["apex_z"][m] >= 1.0 and z[m] < 0.5 * ep["apex_z"][m] for m in mains):
+                    if (
+                        z[i] >= 1.0
+                        and ep["apex_z"][i] < 0.3
+                        and any(ep["apex_z"][m] >= 1.0 and z[m] < 0.5 * ep["apex_z"][m] for m in mains)
+                    ):
                         ep["antag"].add(ALIAS.get(CHANNELS[i], CHANNELS[i]))
         level = max(p.boundary_frac * ep["apex"][1], 0.25)
         end_level = max(p.off_ratio, level)
@@ -212,26 +252,49 @@ class Region:
         offset = float(ep["offset"])
         apex_t = min(max(apex_t, onset), offset)
         onset = min(onset, apex_t)
-        return {"onset": onset, "apex": apex_t, "offset": offset, "strength": apex_s, "zmax": ep["zmax"], "amax": ep["amax"],
-                    "side": ep["side"],
-                    "apex_act": ep["apex_act"], "antag": set(ep["antag"]), "blink": ep["blink"], "speech": ep["speech"],
-                    "reliable": ep["reliable"], "dur": ep["dur"], "talk": ep["talk"], "closed": ep["closed"],
-                    "jaw": (ep["mo_hi"] - ep["mo_lo"]) / max(ep["mo_spread"], 1e-3),
-                    "follow": _follow(ep["trace"])}
+        return {
+            "onset": onset,
+            "apex": apex_t,
+            "offset": offset,
+            "strength": apex_s,
+            "zmax": ep["zmax"],
+            "amax": ep["amax"],
+            "side": ep["side"],
+            "apex_act": ep["apex_act"],
+            "antag": set(ep["antag"]),
+            "blink": ep["blink"],
+            "speech": ep["speech"],
+            "reliable": ep["reliable"],
+            "dur": ep["dur"],
+            "talk": ep["talk"],
+            "closed": ep["closed"],
+            "jaw": (ep["mo_hi"] - ep["mo_lo"]) / max(ep["mo_spread"], 1e-3),
+            "follow": _follow(ep["trace"]),
+        }
 
 
 def merge(a: dict, b: dict) -> dict:
     """One episode from two overlapping region episodes (upper + lower face moving together)."""
     top = a if a["strength"] >= b["strength"] else b
-    return {"onset": min(a["onset"], b["onset"]), "apex": top["apex"], "offset": max(a["offset"], b["offset"]),
-                "strength": top["strength"], "zmax": np.maximum(a["zmax"], b["zmax"]),
-                "amax": np.maximum(a["amax"], b["amax"]),
-                "side": np.maximum(a["side"], b["side"]), "apex_act": np.maximum(a["apex_act"], b["apex_act"]),
-                "antag": a["antag"] | b["antag"], "blink": a["blink"] or b["blink"], "speech": a["speech"] + b["speech"],
-                "reliable": a["reliable"] + b["reliable"], "dur": a["dur"] + b["dur"],
-                "closed": a["closed"] + b["closed"], "talk": a["talk"] + b["talk"],
-                "jaw": max(a["jaw"], b["jaw"]),
-                "follow": np.maximum(a["follow"], b["follow"])}
+    return {
+        "onset": min(a["onset"], b["onset"]),
+        "apex": top["apex"],
+        "offset": max(a["offset"], b["offset"]),
+        "strength": top["strength"],
+        "zmax": np.maximum(a["zmax"], b["zmax"]),
+        "amax": np.maximum(a["amax"], b["amax"]),
+        "side": np.maximum(a["side"], b["side"]),
+        "apex_act": np.maximum(a["apex_act"], b["apex_act"]),
+        "antag": a["antag"] | b["antag"],
+        "blink": a["blink"] or b["blink"],
+        "speech": a["speech"] + b["speech"],
+        "reliable": a["reliable"] + b["reliable"],
+        "dur": a["dur"] + b["dur"],
+        "closed": a["closed"] + b["closed"],
+        "talk": a["talk"] + b["talk"],
+        "jaw": max(a["jaw"], b["jaw"]),
+        "follow": np.maximum(a["follow"], b["follow"]),
+    }
 
 
 def _follow(trace: list) -> np.ndarray:

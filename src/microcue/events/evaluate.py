@@ -19,8 +19,14 @@ def _prf(tp: int, n_pred: int, n_true: int) -> dict:
     p = tp / n_pred if n_pred else (1.0 if n_true == 0 else 0.0)
     r = tp / n_true if n_true else (1.0 if n_pred == 0 else 0.0)
     f = 2 * p * r / (p + r) if p + r > 0 else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "tp": tp, "n_pred": n_pred,
-            "n_true": n_true}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+        "tp": tp,
+        "n_pred": n_pred,
+        "n_true": n_true,
+    }
 
 
 def _iou(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -48,11 +54,18 @@ def read_truth(path: str | Path, participant: str | None = None) -> list[dict]:
     for r in df.to_dict("records"):
         emo = r.get("emotion")
         apex = r.get("apex_s")
-        rows.append({"onset_s": float(r["onset_s"]), "offset_s": float(r["offset_s"]), "kind": str(r["kind"]).strip(),
-                         "emotion": None if emo is None or (isinstance(emo, float) and math.isnan(emo)) or emo == ""
-                         else str(emo).strip(),
-                         "apex_s": None if apex is None or (isinstance(apex, float) and math.isnan(apex)) else float(apex),
-                         "participant": r.get("participant")})
+        rows.append(
+            {
+                "onset_s": float(r["onset_s"]),
+                "offset_s": float(r["offset_s"]),
+                "kind": str(r["kind"]).strip(),
+                "emotion": None
+                if emo is None or (isinstance(emo, float) and math.isnan(emo)) or emo == ""
+                else str(emo).strip(),
+                "apex_s": None if apex is None or (isinstance(apex, float) and math.isnan(apex)) else float(apex),
+                "participant": r.get("participant"),
+            }
+        )
     return rows
 
 
@@ -76,8 +89,14 @@ def match(events: Iterable[ExpressionEvent], truth: list[dict], *, iou: float = 
     return out
 
 
-def evaluate_spotting(events: Iterable[ExpressionEvent], truth_csv_path: str | Path, *, duration_s: float,
-                      participant: str | None = None, iou: float = 0.5) -> dict:
+def evaluate_spotting(
+    events: Iterable[ExpressionEvent],
+    truth_csv_path: str | Path,
+    *,
+    duration_s: float,
+    participant: str | None = None,
+    iou: float = 0.5,
+) -> dict:
     """Score spotted events against a truth CSV (MEGC protocol, IoU >= 0.5, each truth matched once).
 
     Args:
@@ -96,8 +115,14 @@ def evaluate_spotting(events: Iterable[ExpressionEvent], truth_csv_path: str | P
     return score(events, truth, duration_s=duration_s, participant=participant, iou=iou)
 
 
-def score(events: Iterable[ExpressionEvent], truth: list[dict], *, duration_s: float,
-          participant: str | None = None, iou: float = 0.5) -> dict:
+def score(
+    events: Iterable[ExpressionEvent],
+    truth: list[dict],
+    *,
+    duration_s: float,
+    participant: str | None = None,
+    iou: float = 0.5,
+) -> dict:
     """:func:`evaluate_spotting` on truth rows already read (dicts as :func:`read_truth` makes)."""
     preds = [e for e in events if e.kind in EXPRESSION_KINDS and (participant is None or e.participant == participant)]
     pairs = match(preds, truth, iou=iou)
@@ -113,8 +138,11 @@ def score(events: Iterable[ExpressionEvent], truth: list[dict], *, duration_s: f
     ap = [abs(preds[i].apex_s - truth[j]["apex_s"]) for i, j, _ in pairs if truth[j]["apex_s"] is not None]
     res["onset_error_s"] = round(sum(on) / len(on), 4) if on else None
     res["apex_error_s"] = round(sum(ap) / len(ap), 4) if ap else None
-    res["offset_error_s"] = (round(sum(abs(preds[i].offset_s - truth[j]["offset_s"]) for i, j, _ in pairs)
-                                   / len(pairs), 4) if pairs else None)
+    res["offset_error_s"] = (
+        round(sum(abs(preds[i].offset_s - truth[j]["offset_s"]) for i, j, _ in pairs) / len(pairs), 4)
+        if pairs
+        else None
+    )
     fa = len(preds) - len(pairs)
     res["false_alarms"] = fa
     res["false_alarms_per_min"] = round(fa / (duration_s / 60.0), 3) if duration_s > 0 else None
@@ -132,18 +160,33 @@ def format_report(result: dict) -> str:
     def f(v, unit=""):
         return "n/a" if v is None else f"{v:.3f}{unit}"
 
-    lines = [(f"spotting (IoU >= {result.get('iou', 0.5)}): {result['tp']} of {result['n_true']} true episodes "
-             f"found, {result['n_pred']} predicted"),
-             f"  overall  precision {f(result['precision'])}  recall {f(result['recall'])}  f1 {f(result['f1'])}"]
+    lines = [
+        (
+            f"spotting (IoU >= {result.get('iou', 0.5)}): {result['tp']} of {result['n_true']} true episodes "
+            f"found, {result['n_pred']} predicted"
+        ),
+        f"  overall  precision {f(result['precision'])}  recall {f(result['recall'])}  f1 {f(result['f1'])}",
+    ]
     for k in EXPRESSION_KINDS:
         r = result[k]
-        lines.append(f"  {k:<7}  precision {f(r['precision'])}  recall {f(r['recall'])}  f1 {f(r['f1'])}  "
-                     f"({r['tp']}/{r['n_true']} true, {r['n_pred']} predicted)")
-    lines.append(f"  timing   onset error {f(result['onset_error_s'], ' s')}  apex error "
-                 f"{f(result['apex_error_s'], ' s')}")
-    lines.append(f"  false alarms {result['false_alarms']} ({f(result['false_alarms_per_min'])} per min over "
-                 f"{result['duration_s']:.1f} s)")
+        lines.append(
+            f"  {k:<7}  precision {f(r['precision'])}  recall {f(r['recall'])}  f1 {f(r['f1'])}  "
+            f"({r['tp']}/{r['n_true']} true, {r['n_pred']} predicted)"
+        )
+    lines.append(
+        f"  timing   onset error {f(result['onset_error_s'], ' s')}  apex error {f(result['apex_error_s'], ' s')}"
+    )
+    lines.append(
+        f"  false alarms {result['false_alarms']} ({f(result['false_alarms_per_min'])} per min over "
+        f"{result['duration_s']:.1f} s)"
+    )
     ea = result["emotion_accuracy"]
-    lines.append("  emotion accuracy " + ("n/a (no matched event whose truth has an emotion)" if ea is None else
-                                          f"{ea:.3f} over {result['n_emotion_scored']} matched events"))
+    lines.append(
+        "  emotion accuracy "
+        + (
+            "n/a (no matched event whose truth has an emotion)"
+            if ea is None
+            else f"{ea:.3f} over {result['n_emotion_scored']} matched events"
+        )
+    )
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""EventSpotter: expression episodes (micro / macro), brow flashes, nods, head shakes and gaze aversion from signal rows.
+"""EventSpotter: expression episodes (micro / macro), brow flashes, nods, head shakes and gaze aversion
+from signal rows.
 
 One participant's rows go in, in time order (a dict per row with the columns of docs/signals.md); events come out
 once they are confirmed. The file path and the live path call the same object. How it works: docs/spotting.md.
@@ -36,11 +37,19 @@ _LOWER_START = np.array([a not in UPPER_CH and a not in SUPPORT for a in CHANNEL
 CONF_W = (-0.007, 0.122, -0.06, -0.399, -0.045, -0.22, -0.277)
 
 
-def confidence(intensity: float, n_aus: int, speech: bool, duration_s: float, upper_only: bool,
-               lower_only: bool) -> float:
+def confidence(
+    intensity: float, n_aus: int, speech: bool, duration_s: float, upper_only: bool, lower_only: bool
+) -> float:
     """Probability that an expression event is real (calibrated on the benchmark; docs/benchmarks.md)."""
-    f = (1.0, math.log(max(intensity, 1e-3)), min(n_aus, 5), float(speech), math.log(max(duration_s, 0.02)),
-         float(upper_only), float(lower_only))
+    f = (
+        1.0,
+        math.log(max(intensity, 1e-3)),
+        min(n_aus, 5),
+        float(speech),
+        math.log(max(duration_s, 0.02)),
+        float(upper_only),
+        float(lower_only),
+    )
     return 1.0 / (1.0 + math.exp(-sum(w * x for w, x in zip(CONF_W, f))))
 
 
@@ -88,20 +97,45 @@ class EventSpotter:
         max_gap_s: a step between rows longer than this is a gap (face not found): an open episode is dropped.
         nod_*, shake_*, gaze_*: see :class:`microcue.events.head.OscillationDetector` / ``GazeAversionDetector``.
     Latency: an expression event is returned at most ``max_delay_s`` = ``max(merge_gap_s, max_wait_s) +
-        pair_wait_s`` (0.8 s) plus one frame after its offset; nods/shakes at most ``0.7 s`` after their last swing; gaze aversion when the gaze returns (+0.2 s).
+        pair_wait_s`` (0.8 s) plus one frame after its offset; nods/shakes at most ``0.7 s`` after their last
+        swing; gaze aversion when the gaze returns (+0.2 s).
     """
 
-    def __init__(self, participant: str = "P1", *, on_factor: float = 2.5, off_ratio: float = 0.5,
-                 min_activation: float = 0.1, boundary_frac: float = 0.2, micro_max_s: float = 0.5,
-                 merge_gap_s: float = 0.2, max_wait_s: float = 0.5, floor_window_s: float = 3.0,
-                 absorb_s: float = 20.0, noise_quantile: float = 0.9, pair_wait_s: float = 0.3,
-                 speech_regress: bool = False, moved_rel: float = 0.3, min_duration_s: float = 0.08,
-                 noise_from_all: bool = False,
-                 noise_window_s: float = 10.0, warmup_s: float = 1.0, speech_lo: float = 0.03,
-                 speech_hi: float = 0.08, speech_gain: float = 3.0, blink_level: float = 0.15,
-                 min_quality: float = 0.3, max_pose_speed_dps: float = 90.0, max_gap_s: float = 0.35,
-                 talk_gate: float = 1.2, talk_jaw: float = 0.5, talk_follow: float = 0.0,
-                 nod_min_deg: float = 3.0, shake_min_deg: float = 4.0, gaze_min_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        participant: str = "P1",
+        *,
+        on_factor: float = 2.5,
+        off_ratio: float = 0.5,
+        min_activation: float = 0.1,
+        boundary_frac: float = 0.2,
+        micro_max_s: float = 0.5,
+        merge_gap_s: float = 0.2,
+        max_wait_s: float = 0.5,
+        floor_window_s: float = 3.0,
+        absorb_s: float = 20.0,
+        noise_quantile: float = 0.9,
+        pair_wait_s: float = 0.3,
+        speech_regress: bool = False,
+        moved_rel: float = 0.3,
+        min_duration_s: float = 0.08,
+        noise_from_all: bool = False,
+        noise_window_s: float = 10.0,
+        warmup_s: float = 1.0,
+        speech_lo: float = 0.03,
+        speech_hi: float = 0.08,
+        speech_gain: float = 3.0,
+        blink_level: float = 0.15,
+        min_quality: float = 0.3,
+        max_pose_speed_dps: float = 90.0,
+        max_gap_s: float = 0.35,
+        talk_gate: float = 1.2,
+        talk_jaw: float = 0.5,
+        talk_follow: float = 0.0,
+        nod_min_deg: float = 3.0,
+        shake_min_deg: float = 4.0,
+        gaze_min_s: float = 1.0,
+    ) -> None:
         self.participant = participant
         self.on_factor = on_factor
         self.off_ratio = off_ratio
@@ -289,19 +323,47 @@ class EventSpotter:
             flags.append("low_quality")
         sided = [a for a in sorted(moved, key=lambda a: -moved[a]) if a in lat]
         laterality = lat[sided[0]] if sided else ("both" if moved else None)
-        conf = confidence(float(ep["amax"].max()), len(moved), "speech" in flags, offset - onset,
-                          "upper_face" in flags, "lower_face" in flags)
+        conf = confidence(
+            float(ep["amax"].max()),
+            len(moved),
+            "speech" in flags,
+            offset - onset,
+            "upper_face" in flags,
+            "lower_face" in flags,
+        )
         aus = tuple(sorted(moved, key=lambda a: -moved[a]))
         kind = "micro" if offset - onset <= self.micro_max_s else "macro"
         intensity = float(ep["amax"].max())
-        ev = [{"kind": kind, "onset_s": onset, "apex_s": apex_t, "offset_s": offset, "emotion": emotion,
-                   "confidence": round(conf, 3), "aus": aus, "intensity": round(intensity, 4), "laterality": laterality,
-                   "flags": tuple(flags)}]
+        ev = [
+            {
+                "kind": kind,
+                "onset_s": onset,
+                "apex_s": apex_t,
+                "offset_s": offset,
+                "emotion": emotion,
+                "confidence": round(conf, 3),
+                "aus": aus,
+                "intensity": round(intensity, 4),
+                "laterality": laterality,
+                "flags": tuple(flags),
+            }
+        ]
         up = {"au01", "au02"} <= set(moved) and not (set(moved) & set(LOWER)) and 0.15 <= offset - onset <= 1.0
         if up:
-            ev.append({"kind": "brow_flash", "onset_s": onset, "apex_s": apex_t, "offset_s": offset, "emotion": None,
-                           "confidence": round(conf, 3), "aus": ("au01", "au02"), "intensity": round(intensity, 4),
-                           "laterality": lat["au02"], "flags": ()})
+            ev.append(
+                {
+                    "kind": "brow_flash",
+                    "onset_s": onset,
+                    "apex_s": apex_t,
+                    "offset_s": offset,
+                    "emotion": None,
+                    "confidence": round(conf, 3),
+                    "aus": ("au01", "au02"),
+                    "intensity": round(intensity, 4),
+                    "laterality": lat["au02"],
+                    "flags": (),
+                }
+            )
         return [self._make(**e) for e in ev]
 
     def _beyond_speech(self, moved: dict, lat: dict, ep: dict) -> bool:
@@ -328,8 +390,18 @@ class EventSpotter:
 
 
 def _head_ev(e: dict) -> dict:
-    return {"kind": e["kind"], "onset_s": e["onset_s"], "apex_s": e["apex_s"], "offset_s": e["offset_s"], "emotion": None,
-                "confidence": e["confidence"], "aus": e["aus"], "intensity": e["intensity"], "laterality": None, "flags": ()}
+    return {
+        "kind": e["kind"],
+        "onset_s": e["onset_s"],
+        "apex_s": e["apex_s"],
+        "offset_s": e["offset_s"],
+        "emotion": None,
+        "confidence": e["confidence"],
+        "aus": e["aus"],
+        "intensity": e["intensity"],
+        "laterality": None,
+        "flags": (),
+    }
 
 
 def _num(v) -> float:

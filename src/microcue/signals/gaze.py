@@ -12,7 +12,10 @@ _IRIS = {"r": 468, "l": 473}
 # The corner-to-corner line runs below the pupil: a straight-ahead iris sits ~0.1 half-widths above it
 # (median over frontal faces); subtracted so that 0 means straight ahead.
 _VERTICAL_REST = 0.1
-_EYE = {"r": {"outer": 33, "inner": 133, "upper": 159, "lower": 145}, "l": {"outer": 263, "inner": 362, "upper": 386, "lower": 374}}
+_EYE = {
+    "r": {"outer": 33, "inner": 133, "upper": 159, "lower": 145},
+    "l": {"outer": 263, "inner": 362, "upper": 386, "lower": 374},
+}
 
 
 def _px(landmarks: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
@@ -52,8 +55,7 @@ def gaze_offset(landmarks: np.ndarray, *, frame_size: tuple[int, int] = (1, 1)) 
     return np.clip(res, -1.0, 1.0)
 
 
-def gaze_aversion(offset: np.ndarray, pose_deg: np.ndarray | None = None, *, eye_gain_deg: float = 35.0
-                  ) -> np.ndarray:
+def gaze_aversion(offset: np.ndarray, pose_deg: np.ndarray | None = None, *, eye_gain_deg: float = 35.0) -> np.ndarray:
     """How far gaze points away from the camera in degrees (approx.), ``(..., 2)`` offset -> ``(...)``.
 
     ``angle = hypot(yaw + eye_gain_deg * offset_h, pitch + eye_gain_deg * offset_v)`` where ``eye_gain_deg``
@@ -109,17 +111,29 @@ def interocular_px(landmarks: np.ndarray, *, frame_size: tuple[int, int]) -> np.
     return face_scale(landmarks, frame_size=frame_size)
 
 
-def on_screen(gaze_x: np.ndarray | float, gaze_y: np.ndarray | float, yaw: np.ndarray | float,
-              pitch: np.ndarray | float, *, max_angle_deg: float = 20.0) -> np.ndarray:
+def on_screen(
+    gaze_x: np.ndarray | float,
+    gaze_y: np.ndarray | float,
+    yaw: np.ndarray | float,
+    pitch: np.ndarray | float,
+    *,
+    max_angle_deg: float = 20.0,
+) -> np.ndarray:
     """Looking at (or near) the screen: :func:`gaze_aversion` at most ``max_angle_deg`` (default 20). Boolean."""
     off = np.stack(np.broadcast_arrays(np.asarray(gaze_x, float), np.asarray(gaze_y, float)), axis=-1)
     pose = np.stack(np.broadcast_arrays(np.asarray(yaw, float), np.asarray(pitch, float)), axis=-1)
     return gaze_aversion(off, pose) <= max_angle_deg
 
 
-def engagement(gaze: np.ndarray | None = None, pose_deg: np.ndarray | None = None,
-               expressivity: np.ndarray | float = 0.0, scale_ratio: np.ndarray | float = 1.0, *,
-               on_screen: np.ndarray | float | None = None, max_angle_deg: float = 30.0) -> np.ndarray:
+def engagement(
+    gaze: np.ndarray | None = None,
+    pose_deg: np.ndarray | None = None,
+    expressivity: np.ndarray | float = 0.0,
+    scale_ratio: np.ndarray | float = 1.0,
+    *,
+    on_screen: np.ndarray | float | None = None,
+    max_angle_deg: float = 30.0,
+) -> np.ndarray:
     """Engagement score in [0, 1] from where the person looks, how much their face moves and how close they are.
 
     Formula (all terms in [0, 1])::
