@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-SAMPLE := src/microcue/data/sample/woman_emotions_pexels.mp4
+SAMPLE := src/microcue/data/sample/sample_call.mp4
 
 .PHONY: install demo test lint bench clean
 
@@ -15,7 +15,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(BIN)/microcue analyze $(SAMPLE) -o out/demo --csv
+	$(BIN)/microcue analyze $(SAMPLE) -o out/demo --csv \
+		--role "left=seller:Dana Smith" --role "right=buyer:Maya Chen"
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -125,3 +125,11 @@ def test_observations_are_well_formed(gallery_tracks):
     assert o.landmarks.shape == (478, 3) and o.blendshapes.shape == (52,)
     assert 0 < o.quality <= 1
     assert np.all((o.landmarks[:, :2] > 0) & (o.landmarks[:, :2] < 1))
+
+
+def test_intermittent_pattern_is_not_a_participant():
+    stats = _stats(t0=(0.8, 0.5), t1=(0.25, 0.5))
+    stats[2] = dict(frames=48, first_s=0.9, last_s=19.6, cx=0.18, cy=0.85, face_px=85.0)  # a collar, now and then
+    stats[3] = dict(frames=60, first_s=12.0, last_s=18.0, cx=0.5, cy=0.5, face_px=80.0)   # joined late: kept
+    ids = [p.track_ids[0] for p in build_participants(stats)]
+    assert 2 not in ids and {0, 1, 3} <= set(ids)

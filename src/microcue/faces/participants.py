@@ -104,16 +104,24 @@ def position_name(cx: float, cy: float) -> str:
 
 
 def build_participants(track_stats: dict[int, dict], roles: list[RoleSpec] = (), *,
-                       min_frames: int = 8, min_seconds: float = 0.3) -> list[Participant]:
+                       min_frames: int = 8, min_seconds: float = 0.3, min_density: float = 0.3) -> list[Participant]:
     """Participants from track statistics ``{track_id: {frames, first_s, last_s, cx, cy, face_px}}``.
 
-    Tracks seen for fewer than ``min_frames`` frames or ``min_seconds`` are dropped as detector noise. Ids and
+    Tracks seen for fewer than ``min_frames`` frames or ``min_seconds`` are dropped as detector noise, and so
+    are tracks measured in under ``min_density`` of the frames the best-covered track gets over the same span
+    (a pattern that passes for a face now and then). Ids and
     default names follow screen order (top to bottom, then left to right), so the same layout gives the
     same names. Roles are matched by track id first, then by position (the closest participant to the
     position's anchor). Without any role given everyone is ``unknown``.
     """
     kept = {tid: s for tid, s in track_stats.items()
             if s["frames"] >= min_frames and s["last_s"] - s["first_s"] >= min_seconds}
+    # A real face is measured in most frames while it is on screen; a pattern that only now and then passes
+    # for a face (a collar, a logo) is measured in a few. Density = frames per second of its own span,
+    # relative to the best-covered track of the call (no frame rate is assumed).
+    density = {tid: s["frames"] / max(s["last_s"] - s["first_s"], 1e-6) for tid, s in kept.items()}
+    best = max(density.values(), default=0.0)
+    kept = {tid: s for tid, s in kept.items() if density[tid] >= min_density * best}
     order = _screen_order({tid: (s["cx"], s["cy"]) for tid, s in kept.items()})
     people = []
     for i, tid in enumerate(order, 1):
