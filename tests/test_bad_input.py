@@ -97,3 +97,20 @@ def test_no_face_is_not_an_error(no_face_mp4, tmp_path):
 def test_error_classes_are_builtins_too():
     assert issubclass(InputNotFoundError, FileNotFoundError) and issubclass(InputNotFoundError, MicrocueError)
     assert issubclass(InvalidInputError, ValueError)
+
+
+def test_bad_transcript_names_the_line_before_any_analysis(astronaut_mp4, tmp_path):
+    bad = tmp_path / "call.vtt"
+    bad.write_text("WEBVTT\n\n1\n00:00:01.000 --> soon\nTom: hello\n", encoding="utf-8")
+    out = tmp_path / "o"
+    proc = run_cli("analyze", astronaut_mp4.path, "-o", out, "-q", "--transcript", bad)
+    assert_one_line_error(proc, f"{bad}:4:", "cue timing")
+    assert not (out / "signals.parquet").exists()  # failed fast, before the long part
+
+
+def test_transcript_past_the_recording_warns(astronaut_mp4, tmp_path):
+    late = tmp_path / "late.vtt"
+    late.write_text("WEBVTT\n\n00:10:01.000 --> 00:10:03.000\nTom: hello\n", encoding="utf-8")
+    proc = run_cli("analyze", astronaut_mp4.path, "-o", tmp_path / "o", "-q", "--transcript", late)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning" in proc.stderr and "late.vtt:3" in proc.stderr and "after the recording ends" in proc.stderr

@@ -36,6 +36,10 @@ def analyze(
         "--roles-file", help="Sidecar file with one WHERE=ROLE[:NAME] per line.")] = None,
     fps: Annotated[float | None, typer.Option(help="Frame rate of an image folder whose names carry no times.")] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Also write signals.csv.")] = False,
+    transcript: Annotated[Path | None, typer.Option(
+        "--transcript", help="Meeting transcript: WebVTT or SRT (Zoom, Teams) or Google Meet text.")] = None,
+    speaker: Annotated[list[str] | None, typer.Option(
+        "--speaker", help='Correct the speaker-to-face mapping: "Transcript Name"=WHERE (repeatable).')] = None,
     calibrations: Annotated[Path | None, typer.Option(
         "--calibrations", help="Folder of per-person neutral baselines: named participants start from theirs "
         "and theirs is saved back.")] = None,
@@ -44,16 +48,25 @@ def analyze(
     """Analyse a call: every face tracked, with action units, emotions, gaze and engagement over time."""
     from microcue.faces.participants import RoleSpec, read_roles_file
     from microcue.pipeline import analyze as run
+    from microcue.postcall import postcall, read_call_transcript
     from microcue.video import open_source
 
     try:
         specs = [RoleSpec.parse(r) for r in role or []]
         if roles_file is not None:
             specs = read_roles_file(roles_file) + specs
-        total = _expected_frames(open_source(video, fps=fps))
+        source = open_source(video, fps=fps)
+        utterances, t_warnings = [], []
+        if transcript is not None:  # read it first: a bad transcript should not wait for the whole analysis
+            info = getattr(source, "info", None)
+            utterances, t_warnings = read_call_transcript(transcript, duration_s=getattr(info, "duration_s", None))
+            for w in t_warnings:
+                typer.echo(f"microcue: warning: {w}", err=True)
+        total = _expected_frames(source)
         with _progress(total, quiet) as advance:
             result = run(video, roles=specs, fps=fps, out_dir=out, csv=csv, calibrations=calibrations,
                          progress=advance)
+        after = postcall(result, utterances=utterances, speaker_overrides=speaker or [], warnings=t_warnings)
     except MicrocueError as exc:
         _fail(str(exc))
         return
@@ -71,6 +84,9 @@ def analyze(
                    f"mostly {p['dominant_emotion']}, engagement {p['mean_engagement']:.2f}")
     if s.get("events"):
         typer.echo("  events: " + ", ".join(f"{n} {k}" for k, n in s["events"].items()))
+    for link in after.speaker_links:
+        who = link.participant or "no face (words only)"
+        typer.echo(f"  speaker {link.speaker!r} -> {who} ({link.method})")
     typer.echo(f"Results in {out}/: signals.parquet, events.json, participants.json, summary.json"
                + (", signals.csv" if csv else ""))
 
