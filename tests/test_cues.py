@@ -29,7 +29,7 @@ def ev(
     flags=(),
     lat="both",
     intensity=0.3,
-    n=[0],
+    n=[0],  # noqa: B006 -- a counter shared across calls gives unique ids
 ):
     n[0] += 1
     if kind not in ("micro", "macro"):
