@@ -220,7 +220,7 @@ def build_content(*, participants: Iterable, cues: Iterable[Cue], utterances: Se
         if c.evidence.topic:
             topics.setdefault(c.evidence.topic, []).append(c)
     address = [TopicItem(topic=t, times=[fmt_time(c.time_s) for c in cs], count=len(cs),
-                         suggestion=max(cs, key=lambda c: c.confidence).suggestion)
+                         suggestion=max(cs, key=lambda c: (c.kind == "topic_reaction", c.confidence)).suggestion)
                for t, cs in sorted(topics.items(), key=lambda kv: (-len(kv[1]), kv[1][0].time_s))]
 
     coaching: list[Moment] = []

@@ -11,7 +11,7 @@ from microcue.report.content import ReportContent, build_content, display_name, 
 def _missing(extra: str, pkg: str) -> None:
     from microcue.errors import MicrocueError
 
-    raise MicrocueError(f"the report needs {pkg}; install it with: pip install 'microcue[{extra}]' (or pip install {pkg})")
+    raise MicrocueError(f"the report needs {pkg}; install it with: pip install {pkg}")
 
 
 def render_html(c: ReportContent, *, timelines: list[dict], hidden_timelines: bool = False) -> str:

@@ -120,11 +120,11 @@ def participant_figure(pid: str, name: str, rows, events: Iterable, cues: Iterab
     hover = [line_hover(x, v, e) for x, v, e in zip(ts, vs, es)]
     fig.add_trace(go.Scatter(x=ts, y=vs, mode="lines", name="Valence", line=dict(color=VALENCE_COLOR, width=2),
                              text=hover, hovertemplate="%{text}<extra></extra>", connectgaps=False,
-                             legendgroup="signals"), row=1, col=1)
+                             meta="signals"), row=1, col=1)
     fig.add_trace(go.Scatter(x=ts, y=es, mode="lines", name="Engagement", text=hover,
                              line=dict(color=ENGAGEMENT_COLOR, width=2), fill="tozeroy",
                              fillcolor="rgba(42,157,143,0.10)", hovertemplate="%{text}<extra></extra>",
-                             connectgaps=False, legendgroup="signals"), row=2, col=1)
+                             connectgaps=False, meta="signals"), row=2, col=1)
 
     groups: dict[tuple[str, str, str], list] = {}
     for ev in events:
@@ -144,7 +144,7 @@ def participant_figure(pid: str, name: str, rows, events: Iterable, cues: Iterab
             txt.append(f"<b>{fmt_time(ev.apex_s)}</b> {html.escape(what)} · confidence {ev.confidence:.2f}"
                        + _said(utterances, ev.apex_s))
         fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="markers", name=label, legendgroup="events", text=txt,
+            x=xs, y=ys, mode="markers", name=label, meta="events", text=txt,
             hovertemplate="%{text}<extra></extra>",
             marker=dict(color=color, symbol=symbol, size=[8 + 8 * min(ev.confidence, 1) for ev in evs],
                         line=dict(color="white", width=1)),
@@ -154,7 +154,7 @@ def participant_figure(pid: str, name: str, rows, events: Iterable, cues: Iterab
     if cues:
         fig.add_trace(go.Scatter(
             x=[round(c.time_s, 3) for c in cues], y=[1.18] * len(cues), mode="markers", name="cue",
-            legendgroup="cues", marker=dict(color=CUE_COLOR, symbol="diamond", size=12),
+            meta="cues", marker=dict(color=CUE_COLOR, symbol="diamond", size=12),
             text=[f"<b>{fmt_time(c.time_s)} {html.escape(KIND_LABELS.get(c.kind, c.kind))}</b><br>"
                   f"{_wrap(c.observation)}<br><i>{_wrap(c.suggestion)}</i> · confidence {c.confidence:.2f}"
                   for c in cues],
@@ -170,11 +170,11 @@ def participant_figure(pid: str, name: str, rows, events: Iterable, cues: Iterab
     fig.update_yaxes(title_text="engagement", range=[0, 1.05], tickvals=[0, 0.5, 1], gridcolor="#f3f4f6",
                      row=2, col=1)
     fig.update_layout(
-        height=340, margin=dict(l=90, r=20, t=10, b=30), plot_bgcolor="white", paper_bgcolor="white",
+        height=330, margin=dict(l=90, r=20, t=36, b=30), plot_bgcolor="white", paper_bgcolor="white",
         font=dict(family="-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif", size=12,
                   color="#333"),
         hovermode="closest", hoverlabel=dict(bgcolor="white", font_size=13, align="left"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=11)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=11), tracegroupgap=0),
     )
     return fig
 
