@@ -133,6 +133,38 @@ class _progress:
             self._p.stop()
 
 
+@app.command()
+def live(
+    replay: Annotated[Path | None, typer.Option("--replay", help="Play a recording at its real speed.")] = None,
+    camera: Annotated[int | None, typer.Option("--camera", help="Webcam number (OpenCV).")] = None,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder for the session.")] = Path("microcue-live"),
+    role: Annotated[list[str] | None, typer.Option("--role", help="WHERE=ROLE[:NAME], as for analyze.")] = None,
+    events_out: Annotated[Path | None, typer.Option(
+        "--events-out", help="Write every event as it is emitted, one JSON object a line.")] = None,
+    max_seconds: Annotated[float | None, typer.Option("--max-seconds", help="Stop after this many seconds.")] = None,
+) -> None:
+    """Read faces as they happen (a webcam, or a recording replayed in real time) and emit events live."""
+    from microcue.faces.participants import RoleSpec
+    from microcue.live.runner import LiveRunner
+    from microcue.live.sources import open_live_source
+
+    try:
+        specs = [RoleSpec.parse(r) for r in role or []]
+        source = open_live_source(replay=replay, camera=camera, max_seconds=max_seconds)
+        typer.echo(f"live: reading {source.name}; Ctrl-C ends the session and saves it to {out}/")
+        result = LiveRunner(source, out_dir=out, roles=specs, events_out=events_out).run(
+            on_event=lambda rec: typer.echo(f"  {rec['participant']} {rec['kind']} {rec.get('emotion') or ''} "
+                                            f"at {rec['onset_s']:.2f}s"))
+    except MicrocueError as exc:
+        _fail(str(exc))
+        return
+    lat = result.latency_summary()
+    typer.echo(f"Session saved to {out}/: {result.frames_processed} frames processed, "
+               f"{result.frames_dropped} dropped, {len(result.events)} events"
+               + (f", frame-to-event latency p50 {lat['p50_s'] * 1000:.0f} ms, p95 {lat['p95_s'] * 1000:.0f} ms"
+                  if lat["n"] else ""))
+
+
 @eval_app.command("images")
 def eval_images(
     labels: Annotated[Path, typer.Argument(help="labels.csv with columns path,label.")],

@@ -50,6 +50,10 @@ class FaceStage:
         self._last_pts: float | None = None
         self._size: tuple[int, int] | None = None
 
+    def warm_up(self) -> None:
+        """Load the models now (a live source should not wait a second for its first frame)."""
+        self._ensure_models()
+
     def _ensure_models(self) -> None:
         if self._landmarker is None:
             self._landmarker = CropLandmarker()
