@@ -124,6 +124,16 @@ def test_key_moments_are_strongest_buyer_cues_plus_every_disconnect_cycle_in_tim
     assert all(not c.private and not c.kind.startswith("seller_") for c in km)
 
 
+@pytest.mark.parametrize("details, polarity", [({"reaction": "doubt"}, "negative"),
+                                               ({"reaction": "lights_up"}, "positive"),
+                                               ({"valence": -0.3}, "negative"), ({"reaction": "surprise"}, None)])
+def test_topic_polarity_from_engine_details(details, polarity):
+    from microcue.report.content import topic_polarity
+
+    cue = Cue(1.0, "P1", "buyer", "topic_reaction", "x", "y", Evidence(topic="pricing", details=details), 0.5)
+    assert topic_polarity(cue) == polarity
+
+
 def test_follow_up_plan_sorts_interest_worry_and_topics():
     c = build_content(participants=demo_participants(), cues=demo_cues(), utterances=demo_transcript(),
                       summary=SUMMARY)

@@ -21,6 +21,9 @@ BUYER_ROLES = ("buyer", "unknown")
 
 INTEREST_KINDS = ("lights_up", "genuine_smile")
 WORRY_KINDS = ("doubt", "incongruence")
+POSITIVE_REACTIONS = ("lights_up", "genuine_smile", "agreeing_nod")
+NEGATIVE_REACTIONS = ("doubt", "incongruence", "checks_out", "placating_nod")
+"""How a ``topic_reaction`` whose ``evidence.details["reaction"]`` names these kinds counts in the plan."""
 
 KIND_LABELS = {
     "shift": "Emotional shift",
@@ -72,9 +75,15 @@ def is_private(cue: Cue) -> bool:
 
 
 def topic_polarity(cue: Cue) -> str | None:
-    """``positive`` / ``negative`` for a reaction, from ``evidence.details``: ``polarity`` (a word) or ``valence``
+    """``positive`` / ``negative`` for a reaction, from ``evidence.details``: ``reaction`` (the cue kind behind it,
+    as the cue engine writes it), ``polarity`` (a word) or ``valence``
     / ``sentiment`` (a number, sign counts); None when the cue does not say."""
     d = cue.evidence.details or {}
+    reaction = d.get("reaction")  # the cue engine names the cue kind behind a topic reaction
+    if reaction in POSITIVE_REACTIONS:
+        return "positive"
+    if reaction in NEGATIVE_REACTIONS:
+        return "negative"
     p = d.get("polarity")
     if isinstance(p, str) and p.lower() in ("positive", "negative"):
         return p.lower()
