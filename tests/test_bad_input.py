@@ -114,3 +114,11 @@ def test_transcript_past_the_recording_warns(astronaut_mp4, tmp_path):
     proc = run_cli("analyze", astronaut_mp4.path, "-o", tmp_path / "o", "-q", "--transcript", late)
     assert proc.returncode == 0, proc.stderr
     assert "warning" in proc.stderr and "late.vtt:3" in proc.stderr and "after the recording ends" in proc.stderr
+
+
+def test_bad_playbook_fails_fast(astronaut_mp4, tmp_path):
+    book = tmp_path / "team.yaml"
+    book.write_text("doubt: [\n", encoding="utf-8")
+    out = tmp_path / "o"
+    assert_one_line_error(run_cli("analyze", astronaut_mp4.path, "-o", out, "-q", "--playbook", book), str(book))
+    assert not (out / "signals.parquet").exists()

@@ -130,3 +130,24 @@ def test_named_calibration_saved_and_reused(astronaut_mp4, tmp_path):
     # unnamed participants are never saved
     microcue.analyze(astronaut_mp4.path, out_dir=tmp_path / "c", calibrations=cal, workers=1)
     assert sorted(p.name for p in cal.iterdir()) == ["ann-lee.json"]
+
+
+def test_sample_call_cues_privacy(tmp_path):
+    from conftest import REPO
+
+    sample = REPO / "src/microcue/data/sample"
+    base = ["analyze", str(sample / "sample_call.mp4"), "--transcript", str(sample / "sample_call.vtt"),
+            "--role", "left=seller:Dana Smith", "--role", "right=buyer:Maya Chen", "-q"]
+    public = subprocess.run([sys.executable, "-m", "microcue.cli", *base, "-o", str(tmp_path / "a")],
+                            capture_output=True, text=True, timeout=600)
+    assert public.returncode == 0, public.stderr
+    cues = json.loads((tmp_path / "a" / "cues.json").read_text())
+    assert cues and not any(c["private"] for c in cues)
+    kinds = {c["kind"] for c in cues}
+    assert {"shift", "genuine_smile"} <= kinds  # the buyer's turn from tears to laughter
+    assert any(c["kind"] in ("doubt", "incongruence") and c["evidence"]["transcript"] for c in cues)
+    for c in cues:
+        for field in ("time_s", "participant", "role", "kind", "observation", "suggestion", "evidence", "confidence"):
+            assert field in c
+    speakers = json.loads((tmp_path / "a" / "speakers.json").read_text())
+    assert {(s["speaker"], s["participant"]) for s in speakers} == {("Dana Smith", "P1"), ("Maya Chen", "P2")}

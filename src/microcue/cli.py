@@ -40,6 +40,11 @@ def analyze(
         "--transcript", help="Meeting transcript: WebVTT or SRT (Zoom, Teams) or Google Meet text.")] = None,
     speaker: Annotated[list[str] | None, typer.Option(
         "--speaker", help='Correct the speaker-to-face mapping: "Transcript Name"=WHERE (repeatable).')] = None,
+    playbook: Annotated[Path | None, typer.Option(
+        "--playbook", help="Your team's playbook (YAML): suggested responses per cue kind.")] = None,
+    self_coaching: Annotated[bool, typer.Option(
+        "--self-coaching",
+        help="Include the seller's private self-coaching (never stored in a shared database).")] = False,
     calibrations: Annotated[Path | None, typer.Option(
         "--calibrations", help="Folder of per-person neutral baselines: named participants start from theirs "
         "and theirs is saved back.")] = None,
@@ -55,6 +60,9 @@ def analyze(
         specs = [RoleSpec.parse(r) for r in role or []]
         if roles_file is not None:
             specs = read_roles_file(roles_file) + specs
+        from microcue.cues.playbook import load_playbook
+
+        book = load_playbook(playbook)  # validated before the long part
         source = open_source(video, fps=fps)
         utterances, t_warnings = [], []
         if transcript is not None:  # read it first: a bad transcript should not wait for the whole analysis
@@ -66,7 +74,8 @@ def analyze(
         with _progress(total, quiet) as advance:
             result = run(video, roles=specs, fps=fps, out_dir=out, csv=csv, calibrations=calibrations,
                          progress=advance)
-        after = postcall(result, utterances=utterances, speaker_overrides=speaker or [], warnings=t_warnings)
+        after = postcall(result, utterances=utterances, speaker_overrides=speaker or [], warnings=t_warnings,
+                         playbook=book, self_coaching=self_coaching)
     except MicrocueError as exc:
         _fail(str(exc))
         return
@@ -87,7 +96,11 @@ def analyze(
     for link in after.speaker_links:
         who = link.participant or "no face (words only)"
         typer.echo(f"  speaker {link.speaker!r} -> {who} ({link.method})")
-    typer.echo(f"Results in {out}/: signals.parquet, events.json, participants.json, summary.json"
+    shown = [c for c in after.cues if self_coaching or not c.private]
+    if shown:
+        typer.echo(f"  {len(shown)} cues" + ("" if self_coaching else
+                   f" ({sum(c.private for c in after.cues)} private self-coaching cues kept back: --self-coaching)"))
+    typer.echo(f"Results in {out}/: signals.parquet, events.json, cues.json, participants.json, summary.json"
                + (", signals.csv" if csv else ""))
 
 

@@ -31,9 +31,15 @@ def read_call_transcript(path: str | Path, *, duration_s: float | None):
     return read_transcript(path, duration_s=duration_s)
 
 
-def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warnings=()) -> PostCall:
-    """Map transcript speakers to faces and write transcript.json and speakers.json into the result's folder."""
+def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warnings=(), playbook=None,
+             self_coaching: bool = False) -> PostCall:
+    """Words, speakers and cues for an analysed call; writes transcript.json, speakers.json and cues.json.
+
+    Self-coaching cues (private to the seller) are computed always but written to cues.json only with
+    ``self_coaching=True``; they are returned in ``PostCall.cues`` either way, marked ``private``.
+    """
     from microcue.conversation.speakers import map_speakers
+    from microcue.cues.engine import generate_cues
 
     out = PostCall(utterances=list(utterances), warnings=list(warnings))
     if out.utterances:
@@ -43,4 +49,8 @@ def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warni
                                              [u.to_dict() for u in out.utterances])
         out.files["speakers"] = write_json(result.out_dir / "speakers.json",
                                            [lk.to_dict() for lk in out.speaker_links])
+    out.cues = generate_cues(result.events, result.signals, result.participants, utterances=out.utterances,
+                             speaker_links=out.speaker_links, playbook=playbook)
+    shown = [c for c in out.cues if self_coaching or not c.private]
+    out.files["cues"] = write_json(result.out_dir / "cues.json", [c.to_dict() for c in shown])
     return out
