@@ -356,6 +356,18 @@ def test_newer_schema_is_a_clear_error(store_url):
         open_store(store_url)
 
 
+def test_concurrent_first_opens_migrate_once(store_url):
+    """Several workers opening a new store at once (a batch run): one creates the schema, the others wait."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def opened(_):
+        with open_store(store_url) as s:
+            return s.schema_revision()
+
+    with ThreadPoolExecutor(4) as ex:
+        assert list(ex.map(opened, range(4))) == ["0001"] * 4
+
+
 # ------------------------------------------------------------------------------------------------ opening
 def test_default_store_lives_in_the_user_data_folder(tmp_path, monkeypatch):
     from platformdirs import user_data_dir

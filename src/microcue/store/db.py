@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,7 +86,9 @@ def open_store(url: str | None = None) -> Store:
         except OSError as e:
             raise StoreError(f"cannot create the folder for the store {db}: {e.strerror}") from None
     try:
-        kwargs = {"connect_args": {"connect_timeout": 10}} if parsed.get_backend_name() == "postgresql" else {}
+        # PostgreSQL: give up on an unreachable server after 10 s; SQLite: wait up to 30 s for another writer
+        timeout = {"postgresql": {"connect_timeout": 10}, "sqlite": {"timeout": 30}}
+        kwargs = {"connect_args": timeout[parsed.get_backend_name()]}
         engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
     except (NoSuchModuleError, ImportError) as e:
         raise StoreURLError(
@@ -93,7 +96,8 @@ def open_store(url: str | None = None) -> Store:
             "microcue supports sqlite and postgresql (psycopg)"
         ) from None
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
     from microcue.store.api import Store
 
     try:
@@ -119,10 +123,24 @@ def _alembic_errors() -> tuple[type[BaseException], ...]:
     return (CommandError,)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_connect(dbapi_conn, _record) -> None:
+    # Foreign keys on (ON DELETE CASCADE). The driver's own transaction handling is switched off (it would run
+    # DDL outside a transaction) and SQLAlchemy's "begin" event below emits BEGIN itself: migrations and
+    # save_call are then real transactions (the SQLAlchemy pysqlite recipe).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # A migration takes the write lock at once (BEGIN IMMEDIATE): a second process opening a new store
+    # waits, then finds the schema in place, instead of both creating the tables.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("microcue_migrate") else "BEGIN")
+
+
+_MIGRATE_LOCK = threading.Lock()
+"""Alembic's ``context`` is module-global: one migration at a time in a process."""
 
 
 def upgrade(engine: Engine) -> None:
@@ -132,6 +150,8 @@ def upgrade(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with _MIGRATE_LOCK, engine.connect() as conn:
+        conn = conn.execution_options(microcue_migrate=True)
+        with conn.begin():
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
