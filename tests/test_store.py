@@ -271,6 +271,32 @@ def test_summary_with_nan_and_numpy_values(store, named_call):
     assert odd == {"nan": None, "np": 0.25, "arr": [0, 1, 2]}
 
 
+def test_report_regenerates_from_the_store(store, named_call, tmp_path):
+    """Cues from the real engine plus hand-made ones; the stored call renders a report again, and the shared
+    store's report has no self-coaching even when asked for."""
+    pytest.importorskip("plotly")
+    from microcue.cues.engine import generate_cues
+    from microcue.report import render_report
+
+    engine_cues = generate_cues(named_call.events, named_call.signals, named_call.participants,
+                                utterances=make_utterances(), speaker_links=make_links())  # fmt: skip
+    cid = store.save_call(named_call, cues=[*engine_cues, *make_cues()], utterances=make_utterances(),
+                          speaker_links=make_links())  # fmt: skip
+    call = store.load_call(cid, include_private=True)
+    assert call.participants == named_call.participants
+    assert call.events == sorted(named_call.events, key=lambda e: e.onset_s)
+    assert call.utterances == make_utterances() and call.speaker_links == make_links()
+    kept = [c for c in [*engine_cues, *make_cues()] if store.keeps_private or not c.private]
+    assert sorted(call.cues, key=lambda c: (c.time_s, c.kind)) == sorted(kept, key=lambda c: (c.time_s, c.kind))
+    assert list(call.signals.columns[:3]) == ["time_s", "participant", "second"]
+    assert call.signals["time_s"].tolist() == [0.5, 1.5]
+
+    files = render_report(tmp_path / "again", **call.report_kwargs(), self_coaching=True)
+    html = files["html"].read_text()
+    assert "Dana Reyes" in html and "way too high" in html
+    assert ("182 words a minute" in html) == store.keeps_private
+
+
 # ------------------------------------------------------------------------------------------------ list / delete
 def test_list_calls(store, named_call, unnamed_call):
     first = store.save_call(named_call)

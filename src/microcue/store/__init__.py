@@ -8,6 +8,7 @@ from microcue.store.api import Store
 from microcue.store.db import ENV_VAR, default_url, normalise_url, open_store
 from microcue.store.errors import CallNotFoundError, StoreError, StoreURLError, UnnamedParticipantError
 from microcue.store.rows import cue_from_dict, event_from_dict, signal_seconds
+from microcue.store.stored import StoredCall
 
 __all__ = [
     "ENV_VAR",
@@ -15,6 +16,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreURLError",
+    "StoredCall",
     "UnnamedParticipantError",
     "cue_from_dict",
     "default_url",

@@ -49,6 +49,7 @@ from microcue.store.rows import (
     utterance_row,
     wmean,
 )
+from microcue.store.stored import StoredCall, stored_call
 
 _DEFAULT_NAME = re.compile(r"person\s*\d+", re.I)
 
@@ -236,6 +237,12 @@ class Store:
             "withheld": withheld,
             "self_coaching_available": any(q.private for q in cs),
         }
+
+    def load_call(self, call_id: int, *, include_private: bool = False) -> StoredCall:
+        """:meth:`get_call` as microcue objects (Participant, ExpressionEvent, Cue, Utterance, SpeakerLink) and the
+        per-second signals as a DataFrame; ``render_report(out, **call.report_kwargs(), self_coaching=...)``
+        regenerates the report."""
+        return stored_call(self.get_call(call_id, include_private=include_private))
 
     def participant_trends(self, name: str, *, include_private: bool = False) -> list[dict]:
         """How a named participant's patterns change across calls, oldest call first.
