@@ -58,35 +58,38 @@ def strip_private(summary):
 
 def signal_seconds(signals) -> list[dict]:
     """Per participant per second (``floor(time_s)``): row count, mean valence/arousal/engagement/expressivity/
-    quality, share of rows on screen, and the emotion with the largest mean probability."""
+    quality, share of rows on screen, and the emotion with the largest mean probability (``top_emotion``,
+    ``top_p``). Values are rounded to 4 decimals; a mean with no data is None."""
     if signals is None or len(signals) == 0:
         return []
     import numpy as np
     import pandas as pd
 
-    df = signals.copy()
-    df["second"] = np.floor(df["time_s"].astype(float)).astype(int)
-    cols = [c for c in ("valence", "arousal", "engagement", "expressivity", "quality", "on_screen") if c in df]
-    pcols = [f"p_{e}" for e in _EMOTIONS if f"p_{e}" in df]
-    for c in cols + pcols:
-        df[c] = pd.to_numeric(df[c], errors="coerce")
+    means_of = ("valence", "arousal", "engagement", "expressivity", "on_screen", "quality")
+    pcols = [f"p_{e}" for e in _EMOTIONS if f"p_{e}" in signals]
+    df = pd.DataFrame({c: pd.to_numeric(signals[c], errors="coerce") for c in means_of + tuple(pcols) if c in signals})
+    df["participant"] = signals["participant"].astype(str).to_numpy()
+    df["second"] = np.floor(pd.to_numeric(signals["time_s"]).to_numpy(dtype=float)).astype(np.int64)
     g = df.groupby(["participant", "second"], sort=True)
-    means = g[cols + pcols].mean()
-    counts = g.size()
-    out = []
-    for (pid, sec), row in means.iterrows():
-        d = {"participant": str(pid), "second": int(sec), "n": int(counts[(pid, sec)])}
-        for c in ("valence", "arousal", "engagement", "expressivity", "on_screen", "quality"):
-            d[c] = round(num(row[c]), 4) if c in cols and num(row[c]) is not None else None
-        top, top_p = None, None
-        if pcols:
-            probs = row[pcols].astype(float)
-            if probs.notna().any():
-                k = probs.idxmax()
-                top, top_p = k[2:], round(float(probs[k]), 4)
-        d["top_emotion"], d["top_p"] = top, top_p
-        out.append(d)
-    return out
+    means = g.mean()
+    out = pd.DataFrame({"n": g.size()})
+    for c in means_of:
+        out[c] = means[c].round(4) if c in means else np.nan
+    out["top_emotion"], out["top_p"] = None, np.nan
+    if pcols:
+        p = means[pcols].to_numpy(dtype=float)
+        ok = ~np.isnan(p).all(axis=1)
+        k = np.nanargmax(np.where(np.isnan(p), -np.inf, p), axis=1)
+        names = np.array([c[2:] for c in pcols], dtype=object)
+        out["top_emotion"] = np.where(ok, names[k], None)
+        out["top_p"] = np.where(ok, p[np.arange(len(p)), k].round(4), np.nan)
+    out = out.reset_index()
+    rows = out.astype(object).where(out.notna(), None).to_dict("records")
+    for r in rows:
+        r["second"], r["n"] = int(r["second"]), int(r["n"])
+        for c in (*means_of, "top_p"):
+            r[c] = None if r[c] is None else float(r[c])
+    return [{k: r[k] for k in ("participant", "second", "n", *means_of, "top_emotion", "top_p")} for r in rows]
 
 
 def wmean(rows, attr: str) -> float | None:
