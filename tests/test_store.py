@@ -430,6 +430,7 @@ def _closed_port() -> int:
         ("not a url", StoreURLError, "is not a URL"),
         ("sqlite://", StoreURLError, "give a SQLite file"),
         ("postgresql://u:hunter2@127.0.0.1:{port}/db", StoreError, "cannot open the store"),
+        ("sqlite:////dev/null/calls.db", StoreError, "cannot create the folder"),
     ],
 )
 def test_bad_urls_are_one_clear_line_without_the_password(url, error, words):
