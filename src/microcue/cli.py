@@ -100,7 +100,8 @@ def analyze(
     if shown:
         typer.echo(f"  {len(shown)} cues" + ("" if self_coaching else
                    f" ({sum(c.private for c in after.cues)} private self-coaching cues kept back: --self-coaching)"))
-    typer.echo(f"Results in {out}/: signals.parquet, events.json, cues.json, participants.json, summary.json"
+    typer.echo(f"Report: {out / 'report.html'}")
+    typer.echo(f"Results in {out}/: signals.parquet, events.json, cues.json, report.md, participants.json, summary.json"
                + (", signals.csv" if csv else ""))
 
 

@@ -1,7 +1,8 @@
 """After the faces: words, speakers, cues, the report and the store (the post-call job of issue 4).
 
 ``analyze()`` reads the faces; ``postcall()`` adds what was said and what it means for the seller, and writes
-transcript.json, speakers.json, cues.json, report.html and report.md beside the signals.
+transcript.json, speakers.json, cues.json, report.html and report.md beside the signals. Without a transcript
+the cues and the report come from the faces alone.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def read_call_transcript(path: str | Path, *, duration_s: float | None):
 
 def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warnings=(), playbook=None,
              self_coaching: bool = False) -> PostCall:
-    """Words, speakers and cues for an analysed call; writes transcript.json, speakers.json and cues.json.
+    """Words, speakers, cues and the report for an analysed call (transcript.json, speakers.json, cues.json,
+    report.html, report.md).
 
     Self-coaching cues (private to the seller) are computed always but written to cues.json only with
     ``self_coaching=True``; they are returned in ``PostCall.cues`` either way, marked ``private``.
@@ -53,4 +55,9 @@ def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warni
                              speaker_links=out.speaker_links, playbook=playbook)
     shown = [c for c in out.cues if self_coaching or not c.private]
     out.files["cues"] = write_json(result.out_dir / "cues.json", [c.to_dict() for c in shown])
+    from microcue.report import render_report
+
+    out.files.update(render_report(result.out_dir, participants=result.participants, signals=result.signals,
+                                   events=result.events, cues=out.cues, utterances=out.utterances,
+                                   summary=result.summary, self_coaching=self_coaching))
     return out
