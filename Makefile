@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(BIN)/microcue analyze $(SAMPLE) -o out/demo --csv \
+	$(BIN)/microcue analyze $(SAMPLE) -o out/demo --csv --transcript $(SAMPLE:.mp4=.vtt) --self-coaching \
 		--role "left=seller:Dana Smith" --role "right=buyer:Maya Chen"
 
 test: install

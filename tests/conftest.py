@@ -168,3 +168,18 @@ def pexels_clip() -> Path:
     if not SAMPLE_CLIP.is_file():
         pytest.skip(f"vendored sample missing: {SAMPLE_CLIP}")
     return SAMPLE_CLIP
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_store(tmp_path_factory):
+    """Tests keep their calls in a throwaway SQLite store, never in the user's data folder."""
+    import os
+
+    path = tmp_path_factory.mktemp("store") / "microcue.db"
+    old = os.environ.get("MICROCUE_DB")
+    os.environ["MICROCUE_DB"] = f"sqlite:///{path}"
+    yield
+    if old is None:
+        os.environ.pop("MICROCUE_DB", None)
+    else:
+        os.environ["MICROCUE_DB"] = old

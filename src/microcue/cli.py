@@ -45,6 +45,10 @@ def analyze(
     self_coaching: Annotated[bool, typer.Option(
         "--self-coaching",
         help="Include the seller's private self-coaching (never stored in a shared database).")] = False,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Where calls are kept: a SQLite file or PostgreSQL URL (default: $MICROCUE_DB, else a SQLite "
+        "file in your user data folder).")] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not keep this call in the store.")] = False,
     calibrations: Annotated[Path | None, typer.Option(
         "--calibrations", help="Folder of per-person neutral baselines: named participants start from theirs "
         "and theirs is saved back.")] = None,
@@ -76,6 +80,14 @@ def analyze(
                          progress=advance)
         after = postcall(result, utterances=utterances, speaker_overrides=speaker or [], warnings=t_warnings,
                          playbook=book, self_coaching=self_coaching)
+        call_id = None
+        if not no_store:
+            from microcue.store import open_store
+
+            with open_store(db) as store:
+                call_id = store.save_call(result, cues=after.cues, utterances=after.utterances,
+                                          speaker_links=after.speaker_links)
+                kept_at = store.url
     except MicrocueError as exc:
         _fail(str(exc))
         return
@@ -101,6 +113,8 @@ def analyze(
         typer.echo(f"  {len(shown)} cues" + ("" if self_coaching else
                    f" ({sum(c.private for c in after.cues)} private self-coaching cues kept back: --self-coaching)"))
     typer.echo(f"Report: {out / 'report.html'}")
+    if call_id is not None:
+        typer.echo(f"Kept as call {call_id} in {kept_at} (microcue calls show {call_id}; microcue report {call_id})")
     typer.echo(f"Results in {out}/: signals.parquet, events.json, cues.json, report.md, participants.json, summary.json"
                + (", signals.csv" if csv else ""))
 
@@ -225,6 +239,114 @@ def eval_spotting(
         _fail(str(exc))
         return
     typer.echo(json.dumps(scores) if as_json else format_report(scores))
+
+
+calls_app = typer.Typer(no_args_is_help=True, help="Calls kept in the store.")
+app.add_typer(calls_app, name="calls")
+participants_app = typer.Typer(no_args_is_help=True, help="People across calls.")
+app.add_typer(participants_app, name="participants")
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLite file or PostgreSQL URL (default: $MICROCUE_DB "
+                                                           "or the SQLite file in your user data folder).")]
+
+
+def _store(db: str | None):
+    from microcue.store import open_store
+
+    return open_store(db)
+
+
+@calls_app.command("list")
+def calls_list(db: DbOption = None) -> None:
+    """Every kept call: id, date, source file, duration, participants."""
+    try:
+        with _store(db) as store:
+            calls = store.list_calls()
+    except MicrocueError as exc:
+        _fail(str(exc))
+        return
+    if not calls:
+        typer.echo("No calls kept yet.")
+    for c in calls:
+        people = ", ".join(f"{p['name']} ({p['role']})" for p in c["participants"]) or "no faces"
+        dur = f"{c['duration_s']:.0f} s" if c.get("duration_s") else "?"
+        typer.echo(f"{c['id']:>5}  {c['date']}  {c['source_name']}  {dur}  {people}")
+
+
+@calls_app.command("show")
+def calls_show(call_id: Annotated[int, typer.Argument(help="Call id (see calls list).")], db: DbOption = None,
+               as_json: Annotated[bool, typer.Option("--json", help="Print everything kept, as JSON.")] = False,
+               ) -> None:
+    """What is kept for one call."""
+    import json
+
+    try:
+        with _store(db) as store:
+            call = store.get_call(call_id)
+    except MicrocueError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        typer.echo(json.dumps(call, default=str))
+        return
+    typer.echo(f"call {call_id}: {call.get('source_name')} ({call.get('duration_s') or 0:.0f} s), "
+               f"kept {call.get('created_at')}")
+    for p in call.get("participants", []):
+        typer.echo(f"  {p.get('pid') or p.get('id')} {p['name']} ({p['role']})")
+    typer.echo(f"  {len(call.get('events', []))} events, {len(call.get('cues', []))} cues, "
+               f"{len(call.get('utterances', []))} utterances")
+    for c in call.get("cues", [])[:20]:
+        typer.echo(f"  {c['time_s']:7.1f} s  {c['kind']:<16} {c['observation']}")
+
+
+@calls_app.command("delete")
+def calls_delete(call_id: Annotated[int, typer.Argument(help="Call id.")], db: DbOption = None) -> None:
+    """Remove everything kept for a call."""
+    try:
+        with _store(db) as store:
+            store.delete_call(call_id)
+    except MicrocueError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"Deleted call {call_id}.")
+
+
+@app.command("report")
+def report_cmd(call_id: Annotated[int, typer.Argument(help="Call id (see calls list).")],
+               out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("microcue-report"),
+               self_coaching: Annotated[bool, typer.Option("--self-coaching", help="Include the seller's own "
+                                                           "patterns (kept only in a local store).")] = False,
+               db: DbOption = None) -> None:
+    """Regenerate the report of a kept call."""
+    from microcue.io.sink import ensure_writable_dir
+    from microcue.report import render_report
+
+    try:
+        with _store(db) as store:
+            call = store.load_call(call_id, include_private=self_coaching)
+        files = render_report(ensure_writable_dir(out), **call.report_kwargs(), self_coaching=self_coaching)
+    except MicrocueError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"Report: {files['html']}")
+
+
+@participants_app.command("trends")
+def participants_trends(name: Annotated[str, typer.Argument(help="A participant's name, as given with --role.")],
+                        db: DbOption = None) -> None:
+    """How a named person's patterns change across calls."""
+    try:
+        with _store(db) as store:
+            rows = store.participant_trends(name)
+    except MicrocueError as exc:
+        _fail(str(exc))
+        return
+    if not rows:
+        typer.echo(f"No kept call has a participant named {name!r}.")
+    for r in rows:
+        cues = ", ".join(f"{n} {k}" for k, n in sorted(r["cue_counts"].items())) or "no cues"
+        val = "?" if r["mean_valence"] is None else f"{r['mean_valence']:+.2f}"
+        eng = "?" if r["mean_engagement"] is None else f"{r['mean_engagement']:.2f}"
+        typer.echo(f"{r['date']}  call {r['call_id']}  {r['role']:<7} valence {val}  engagement {eng}  {cues}")
 
 
 def main() -> None:
