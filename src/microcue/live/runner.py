@@ -33,11 +33,20 @@ class LiveResult:
     frames_dropped: int = 0
     events: list = field(default_factory=list)
     latencies_s: list = field(default_factory=list)
+    frame_latencies_s: deque = field(default_factory=lambda: deque(maxlen=100_000))
+    """Capture -> processed, per frame (the last 100k frames: bounded)."""
     participants: dict = field(default_factory=dict)
     out_dir: Path | None = None
 
+    def frame_latency_summary(self) -> dict:
+        return self._summary(self.frame_latencies_s)
+
     def latency_summary(self) -> dict:
-        lat = np.asarray(self.latencies_s, float)
+        return self._summary(self.latencies_s)
+
+    @staticmethod
+    def _summary(values) -> dict:
+        lat = np.asarray(list(values), float)
         if not len(lat):
             return dict(n=0, p50_s=None, p95_s=None)
         return dict(n=int(len(lat)), p50_s=round(float(np.percentile(lat, 50)), 4),
@@ -153,6 +162,7 @@ class LiveRunner:
                     for ev in spotter.update(row):
                         self._emit(ev, frame.pts_s, captured, events_fh, result, on_event)
                 result.frames_processed += 1
+                result.frame_latencies_s.append(self._clock() - captured)
                 if self._clock() - last_flush >= self.flush_every_s:
                     rows_fh.flush()
                     if events_fh:
@@ -200,4 +210,5 @@ class LiveRunner:
             source=getattr(self.source, "name", "live"), kind="live", frames_captured=result.frames_captured,
             frames_processed=result.frames_processed, frames_dropped=result.frames_dropped,
             participants=list(result.participants), events=len(result.events),
-            frame_to_event_latency=result.latency_summary(), faces_found=bool(result.participants)))
+            frame_to_event_latency=result.latency_summary(), frame_latency=result.frame_latency_summary(),
+            faces_found=bool(result.participants)))
