@@ -122,7 +122,9 @@ def test_times_follow_the_speech_in_a_video_file(tmp_path):
 
 @needs_asr
 def test_unknown_model_name_is_one_clear_error_without_network(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))  # not the dev's
     wav = tmp_path / "x.wav"
     wav.write_bytes(b"")
     with _NoNetwork():
