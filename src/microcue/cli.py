@@ -38,6 +38,9 @@ def analyze(
     csv: Annotated[bool, typer.Option("--csv", help="Also write signals.csv.")] = False,
     transcript: Annotated[Path | None, typer.Option(
         "--transcript", help="Meeting transcript: WebVTT or SRT (Zoom, Teams) or Google Meet text.")] = None,
+    asr_model: Annotated[str | None, typer.Option(
+        "--asr-model", help="Without --transcript: transcribe offline with this faster-whisper model (a local folder "
+        "or a name in your own cache; needs the asr extra; never downloads).")] = None,
     speaker: Annotated[list[str] | None, typer.Option(
         "--speaker", help='Correct the speaker-to-face mapping: "Transcript Name"=WHERE (repeatable).')] = None,
     playbook: Annotated[Path | None, typer.Option(
@@ -79,7 +82,8 @@ def analyze(
             result = run(video, roles=specs, fps=fps, out_dir=out, csv=csv, calibrations=calibrations,
                          progress=advance)
         after = postcall(result, utterances=utterances, speaker_overrides=speaker or [], warnings=t_warnings,
-                         playbook=book, self_coaching=self_coaching)
+                         playbook=book, self_coaching=self_coaching,
+                         asr_model=asr_model if transcript is None else None)
         call_id = None
         if not no_store:
             from microcue.store import open_store

@@ -33,17 +33,25 @@ def read_call_transcript(path: str | Path, *, duration_s: float | None):
 
 
 def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warnings=(), playbook=None,
-             self_coaching: bool = False) -> PostCall:
+             self_coaching: bool = False, asr_model: str | Path | None = None) -> PostCall:
     """Words, speakers, cues and the report for an analysed call (transcript.json, speakers.json, cues.json,
     report.html, report.md).
 
     Self-coaching cues (private to the seller) are computed always but written to cues.json only with
-    ``self_coaching=True``; they are returned in ``PostCall.cues`` either way, marked ``private``.
+    ``self_coaching=True``; they are returned in ``PostCall.cues`` either way, marked ``private``. Without a
+    transcript, ``asr_model`` (a local faster-whisper model folder, or a name in the user's own cache) transcribes
+    the recording offline (the ``asr`` extra).
     """
     from microcue.conversation.speakers import map_speakers
     from microcue.cues.engine import generate_cues
 
     out = PostCall(utterances=list(utterances), warnings=list(warnings))
+    if not out.utterances and asr_model is not None:
+        from microcue.conversation.asr import attribute_speakers, transcribe
+
+        # Offline speech recognition; each utterance goes to the face whose mouth moved with it.
+        out.utterances = attribute_speakers(transcribe(result.source, model=asr_model), result.signals,
+                                            result.participants)
     if out.utterances:
         out.speaker_links = map_speakers(out.utterances, result.signals, result.participants,
                                          overrides=list(speaker_overrides))
