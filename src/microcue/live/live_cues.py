@@ -187,12 +187,14 @@ class BuyerState:
     Engaged when the window's mean engagement reaches ``engaged_at``, drifting below ``drifting_below``; in
     between the previous label holds (no flicker). Valence trend: the mean of the window's later half against
     its earlier half; beyond +-``trend_delta`` it is rising / falling, else steady. Until ``min_span_s`` of rows
-    are in the window the state is "warming up" (``engaged`` None).
+    are in the window the state is "warming up" (``engaged`` None). ``names`` (participant id -> display name,
+    read at each row) adds ``name`` to the messages.
     """
 
     def __init__(self, *, window_s: float = 10.0, engaged_at: float = 0.5, drifting_below: float = 0.4,
                  trend_delta: float = 0.08, min_span_s: float = 2.0, every_s: float = 1.0,
-                 maxlen: int = 2000) -> None:
+                 maxlen: int = 2000, names: Mapping[str, str] | None = None) -> None:
+        self.names = names if names is not None else {}
         self.window_s, self.engaged_at, self.drifting_below = window_s, engaged_at, drifting_below
         self.trend_delta, self.min_span_s, self.every_s, self.maxlen = trend_delta, min_span_s, every_s, maxlen
         self._win: dict[str, _Window] = {}
@@ -209,6 +211,8 @@ class BuyerState:
         w = self._win.setdefault(pid, _Window(self.window_s, self.maxlen))
         w.add(t, eng, val if val is not None else math.nan)
         msg = self.state(pid)
+        if pid in self.names:
+            msg["name"] = self.names[pid]
         key = (msg["engaged"], msg["valence_trend"])
         last = self._sent.get(pid)
         if last is None or last[1] != key or t - last[0] >= self.every_s or t < last[0]:

@@ -6,7 +6,7 @@
   var cues = [];            // newest last: {id, ...}
   var states = {};          // participant -> state message
   var ARROWS = { rising: "\u2197", steady: "\u2192", falling: "\u2198" };
-  var TREND_WORDS = { rising: "mood rising", steady: "mood steady", falling: "mood falling" };
+  var TREND_WORDS = { rising: "face warmer", steady: "face steady", falling: "face cooler" };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, cls, text) {
