@@ -63,9 +63,16 @@ def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warni
                              speaker_links=out.speaker_links, playbook=playbook)
     shown = [c for c in out.cues if self_coaching or not c.private]
     out.files["cues"] = write_json(result.out_dir / "cues.json", [c.to_dict() for c in shown])
+    from microcue.cues.seller_metrics import seller_metrics
     from microcue.report import render_report
 
+    summary = dict(result.summary)
+    if self_coaching:  # private: only in this run's report and the local store
+        summary["self_coaching"] = seller_metrics(result.participants, out.utterances, out.speaker_links,
+                                                  result.events, result.signals)
+        result.summary["self_coaching"] = summary["self_coaching"]
+        write_json(result.out_dir / "summary.json", result.summary)
     out.files.update(render_report(result.out_dir, participants=result.participants, signals=result.signals,
                                    events=result.events, cues=out.cues, utterances=out.utterances,
-                                   summary=result.summary, self_coaching=self_coaching))
+                                   summary=summary, self_coaching=self_coaching))
     return out

@@ -150,6 +150,7 @@ class ReportContent:
     self_coaching: bool
     coaching: list[Moment] = field(default_factory=list)
     coaching_summary: list[tuple[str, int, str]] = field(default_factory=list)
+    coaching_metrics: list[tuple[str, str]] = field(default_factory=list)
     """(title, count, times) per self-coaching kind."""
     confidence_counts: dict[str, int] = field(default_factory=dict)
 
@@ -255,5 +256,21 @@ def build_content(*, participants: Iterable, cues: Iterable[Cue], utterances: Se
         key_moments=[moments[id(c)] for c in select_key_moments(shown, max_buyer=max_buyer_moments)],
         interested=[moments[id(c)] for c in interested], worried=[moments[id(c)] for c in worried],
         address_next=address, self_coaching=self_coaching, coaching=coaching, coaching_summary=coaching_summary,
+        coaching_metrics=_metric_rows(summary.get("self_coaching") or {}) if self_coaching else [],
         confidence_counts=counts,
     )
+
+
+_METRICS = (
+    ("talk_ratio", "Your share of the talking", lambda v: f"{v:.0%}"),
+    ("words_per_minute", "Your pace", lambda v: f"{v:.0f} words a minute"),
+    ("longest_monologue_s", "Your longest stretch without a break", lambda v: f"{v:.0f} s"),
+    ("interruptions", "Times you started while they were speaking", lambda v: f"{v}"),
+    ("space_after_questions_s", "Silence you left after a question", lambda v: f"{v:.1f} s (median)"),
+    ("smile_warmth", "Your smiles that reached the eyes", lambda v: f"{v:.0%}"),
+)
+
+
+def _metric_rows(metrics: Mapping) -> list[tuple[str, str]]:
+    """The seller's own numbers as (label, value) lines, leaving out what could not be measured."""
+    return [(label, fmt(metrics[key])) for key, label, fmt in _METRICS if metrics.get(key) is not None]

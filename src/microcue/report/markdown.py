@@ -55,6 +55,8 @@ def render_markdown(c: ReportContent) -> str:
         w("> Private to you: kept only on this machine.\n")
         if not c.coaching:
             w("No patterns of your own stood out in this call.\n")
+        for label, value in c.coaching_metrics:
+            w(f"- {_md(label)}: **{_md(value)}**")
         for title, n, times in c.coaching_summary:
             w(f"- **{_md(title)}** × {n}: {times}")
         if c.coaching:
