@@ -59,3 +59,46 @@ def test_source_ending_early_saves_the_session(astronaut_mp4, tmp_path):
     res = LiveRunner(ReplaySource(astronaut_mp4.path, max_seconds=0.6), out_dir=tmp_path).run()
     assert 0 < res.frames_captured <= 16
     assert (tmp_path / "signals.parquet").exists() and (tmp_path / "summary.json").exists()
+
+
+def test_live_panel_websocket_gets_cues_and_state(tmp_path):
+    """`microcue live --replay` with its panel: the WebSocket (token + origin) carries cues and buyer state."""
+    import re
+    import threading
+
+    import media
+    import pytest
+
+    ws_client = pytest.importorskip("websockets.sync.client")
+    video = tmp_path / "frown6.mp4"
+    media.astronaut_video(video, seconds=6.0, expression=("frown", 1.5, 2.5))
+    proc = subprocess.Popen([sys.executable, "-m", "microcue.cli", "live", "--replay", str(video), "-o",
+                             str(tmp_path / "live"), "--role", "center=buyer:Ann"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = None
+    for line in proc.stdout:
+        m = re.search(r"Cue panel: (http://127\.0\.0\.1:(\d+)/\?token=(\S+))", line)
+        if m:
+            url, port, token = m.groups()
+            break
+    assert url, proc.stderr.read()
+    messages = []
+
+    def listen():
+        try:
+            with ws_client.connect(f"ws://127.0.0.1:{port}/ws?token={token}",
+                                   origin=f"http://127.0.0.1:{port}") as ws:
+                for raw in ws:
+                    messages.append(json.loads(raw))
+        except Exception:  # noqa: BLE001 - the server goes away when the session ends
+            pass
+
+    t = threading.Thread(target=listen, daemon=True)
+    t.start()
+    proc.wait(timeout=120)
+    t.join(timeout=5)
+    assert proc.returncode == 0
+    kinds = {m.get("type") for m in messages}
+    assert "cue" in kinds and "state" in kinds, messages
+    cue = next(m for m in messages if m.get("type") == "cue")
+    assert cue["participant"] == "P1" and cue["suggestion"] and 1.0 < cue["time_s"] < 4.0

@@ -174,22 +174,64 @@ def live(
     events_out: Annotated[Path | None, typer.Option(
         "--events-out", help="Write every event as it is emitted, one JSON object a line.")] = None,
     max_seconds: Annotated[float | None, typer.Option("--max-seconds", help="Stop after this many seconds.")] = None,
+    panel: Annotated[bool, typer.Option("--panel/--no-panel", help="Serve the cue panel on 127.0.0.1.")] = True,
+    self_view: Annotated[bool, typer.Option(
+        "--self-view", help="Show your own tension on the panel (private).")] = False,
+    playbook: Annotated[Path | None, typer.Option("--playbook", help="Your team's playbook (YAML).")] = None,
 ) -> None:
-    """Read faces as they happen (a webcam, or a recording replayed in real time) and emit events live."""
+    """Read faces as they happen (a webcam, or a recording replayed in real time); cues on a local panel."""
+    from microcue.cues.playbook import load_playbook
     from microcue.faces.participants import RoleSpec
     from microcue.live.runner import LiveRunner
     from microcue.live.sources import open_live_source
 
+    server = None
     try:
         specs = [RoleSpec.parse(r) for r in role or []]
+        book = load_playbook(playbook)
         source = open_live_source(replay=replay, camera=camera, max_seconds=max_seconds)
         typer.echo(f"live: reading {source.name}; Ctrl-C ends the session and saves it to {out}/")
+        roles: dict[str, str] = {}
+        names: dict[str, str] = {}
+        publish = None
+        on_row = None
+        if panel:
+            try:
+                from microcue.live.live_cues import BuyerState, LiveCueMaker, SelfState
+                from microcue.live.panel import start_panel
+            except ImportError:
+                typer.echo("live: no cue panel (pip install 'microcue[server]'); events print here", err=True)
+            else:
+                server = start_panel(self_view=self_view)
+                typer.echo(f"Cue panel: {server.url}")
+                maker = LiveCueMaker(roles, playbook=book, names=names)
+                buyers, me = BuyerState(names=names), SelfState()
+                server.publish({"type": "status", "text": "face-only cues (no transcript in live mode yet)"})
+
+                def publish(rec):
+                    for cue in maker.on_event(rec):
+                        server.publish(cue)
+
+                def on_row(row, p):
+                    roles[p["id"]], names[p["id"]] = p["role"], p["name"]
+                    msg = me.update(row) if (p["role"] == "seller" and self_view) else (
+                        buyers.update(row) if p["role"] != "seller" else None)
+                    if msg:
+                        server.publish(msg)
+
+        def on_event(rec):
+            typer.echo(f"  {rec['participant']} {rec['kind']} {rec.get('emotion') or ''} at {rec['onset_s']:.2f}s")
+            if publish is not None:
+                publish(rec)
+
         result = LiveRunner(source, out_dir=out, roles=specs, events_out=events_out).run(
-            on_event=lambda rec: typer.echo(f"  {rec['participant']} {rec['kind']} {rec.get('emotion') or ''} "
-                                            f"at {rec['onset_s']:.2f}s"))
+            on_event=on_event, on_row=on_row)
     except MicrocueError as exc:
         _fail(str(exc))
         return
+    finally:
+        if server is not None:
+            server.stop()
     lat = result.latency_summary()
     typer.echo(f"Session saved to {out}/: {result.frames_processed} frames processed, "
                f"{result.frames_dropped} dropped, {len(result.events)} events"

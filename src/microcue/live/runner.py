@@ -124,8 +124,12 @@ class LiveRunner:
                 self._done = True
                 self._cond.notify()
 
-    def run(self, *, on_event=None) -> LiveResult:
-        """Process until the source ends or Ctrl-C; returns counts, events and latencies."""
+    def run(self, *, on_event=None, on_row=None) -> LiveResult:
+        """Process until the source ends or Ctrl-C; returns counts, events and latencies.
+
+        ``on_event(record)`` gets every event record as it is emitted; ``on_row(row, participant)`` every
+        signal row (with ``participant`` the live participant dict: id, name, role).
+        """
         from microcue.events import EventSpotter
         from microcue.faces.stage import FaceStage
         from microcue.signals.schema import columns
@@ -158,6 +162,8 @@ class LiveRunner:
                     p = people.get(row["track_id"], row["face_x"], row["face_y"])
                     row["participant"] = p["id"]
                     writer.writerow({c: row[c] for c in cols})
+                    if on_row is not None:
+                        on_row(row, p)
                     spotter = spotters.setdefault(p["id"], EventSpotter(p["id"]))
                     for ev in spotter.update(row):
                         self._emit(ev, frame.pts_s, captured, events_fh, result, on_event)
