@@ -102,23 +102,15 @@ def decode_audio(path, *, stream_index: int | None = None) -> tuple[np.ndarray, 
     path = Path(path)
     if not path.exists():
         raise InputNotFoundError(f"{path}: no such file")
+    from microcue.audio import decode_mono
+
     try:
-        with av.open(str(path)) as c:
-            streams = [s for s in c.streams if s.type == "audio"]
-            if not streams:
-                raise InvalidInputError(f"{path}: no audio track to transcribe (give --transcript FILE instead)")
-            st = streams[stream_index or 0]
-            start = float(st.start_time * st.time_base) if st.start_time is not None else 0.0
-            rs = av.AudioResampler(format="flt", layout="mono", rate=RATE)
-            chunks = []
-            for fr in c.decode(st):
-                for o in rs.resample(fr):
-                    chunks.append(o.to_ndarray().reshape(-1))
-            for o in rs.resample(None):
-                chunks.append(o.to_ndarray().reshape(-1))
+        decoded = decode_mono(path, sample_format="flt", rate=RATE, stream_index=stream_index)
     except av.FFmpegError as e:
         raise InvalidInputError(f"{path}: cannot decode the audio ({e})") from e
-    audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    if decoded is None:
+        raise InvalidInputError(f"{path}: no audio track to transcribe (give --transcript FILE instead)")
+    audio, start = decoded
     return audio, max(start, 0.0)
 
 

@@ -30,7 +30,6 @@ def voice_activity(path, *, frame_ms: int = 30, aggressiveness: int = 2, hangove
         (times_s (N,) float64 — the centre of each frame, seconds from the audio stream's start pts,
          is_speech (N,) bool). Both empty when the file has no audio track.
     """
-    import av
 
     try:
         import webrtcvad
@@ -43,20 +42,12 @@ def voice_activity(path, *, frame_ms: int = 30, aggressiveness: int = 2, hangove
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    with av.open(str(path)) as c:
-        streams = [s for s in c.streams if s.type == "audio"]
-        if not streams:
-            return np.zeros(0), np.zeros(0, bool)
-        st = streams[stream_index or 0]
-        start = float(st.start_time * st.time_base) if st.start_time is not None else 0.0
-        rs = av.AudioResampler(format="s16", layout="mono", rate=RATE)
-        chunks = []
-        for fr in c.decode(st):
-            for o in rs.resample(fr):
-                chunks.append(o.to_ndarray().reshape(-1))
-        for o in rs.resample(None):
-            chunks.append(o.to_ndarray().reshape(-1))
-    pcm = np.concatenate(chunks).astype(np.int16) if chunks else np.zeros(0, np.int16)
+    from microcue.audio import decode_mono
+
+    decoded = decode_mono(path, sample_format="s16", rate=RATE, stream_index=stream_index)
+    if decoded is None:
+        return np.zeros(0), np.zeros(0, bool)
+    pcm, start = decoded
     n = RATE * frame_ms // 1000
     nf = len(pcm) // n
     vad = webrtcvad.Vad(aggressiveness)
