@@ -151,3 +151,17 @@ def test_sample_call_cues_privacy(tmp_path):
             assert field in c
     speakers = json.loads((tmp_path / "a" / "speakers.json").read_text())
     assert {(s["speaker"], s["participant"]) for s in speakers} == {("Dana Smith", "P1"), ("Maya Chen", "P2")}
+
+
+def test_thumbnails_only_when_asked(astronaut_frown, tmp_path):
+    from microcue.postcall import postcall
+
+    res = microcue.analyze(astronaut_frown.path, out_dir=tmp_path / "a", roles=["center=buyer:Ann"], workers=1)
+    postcall(res)
+    assert 'class="thumb"' not in (tmp_path / "a" / "report.html").read_text()
+    res2 = microcue.analyze(astronaut_frown.path, out_dir=tmp_path / "b", roles=["center=buyer:Ann"], workers=1)
+    after = postcall(res2, thumbnails=True)
+    html = (tmp_path / "b" / "report.html").read_text()
+    assert any(c.evidence.event_ids for c in after.cues if not c.private)  # the frown is cited by a cue
+    assert 'class="thumb"' in html and "data:image/png;base64," in html
+    assert not [p for p in (tmp_path / "b").iterdir() if p.suffix in (".png", ".jpg")]  # no image files kept

@@ -48,6 +48,8 @@ def analyze(
     self_coaching: Annotated[bool, typer.Option(
         "--self-coaching",
         help="Include the seller's private self-coaching (never stored in a shared database).")] = False,
+    thumbnails: Annotated[bool, typer.Option(
+        "--thumbnails", help="Put small face images of the key moments in report.html (none by default).")] = False,
     db: Annotated[str | None, typer.Option(
         "--db", help="Where calls are kept: a SQLite file or PostgreSQL URL (default: $MICROCUE_DB, else a SQLite "
         "file in your user data folder).")] = None,
@@ -83,7 +85,7 @@ def analyze(
                          progress=advance)
         after = postcall(result, utterances=utterances, speaker_overrides=speaker or [], warnings=t_warnings,
                          playbook=book, self_coaching=self_coaching,
-                         asr_model=asr_model if transcript is None else None)
+                         asr_model=asr_model if transcript is None else None, thumbnails=thumbnails)
         call_id = None
         if not no_store:
             from microcue.store import open_store

@@ -33,7 +33,8 @@ def read_call_transcript(path: str | Path, *, duration_s: float | None):
 
 
 def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warnings=(), playbook=None,
-             self_coaching: bool = False, asr_model: str | Path | None = None) -> PostCall:
+             self_coaching: bool = False, asr_model: str | Path | None = None,
+             thumbnails: bool = False) -> PostCall:
     """Words, speakers, cues and the report for an analysed call (transcript.json, speakers.json, cues.json,
     report.html, report.md).
 
@@ -72,7 +73,12 @@ def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warni
                                                   result.events, result.signals)
         result.summary["self_coaching"] = summary["self_coaching"]
         write_json(result.out_dir / "summary.json", result.summary)
+    thumbs = None
+    if thumbnails:  # face images only when asked for, and only inside the report
+        from microcue.report.capture import capture_thumbnails
+
+        thumbs = capture_thumbnails(result.source, result.events, shown, result.signals)
     out.files.update(render_report(result.out_dir, participants=result.participants, signals=result.signals,
                                    events=result.events, cues=out.cues, utterances=out.utterances,
-                                   summary=summary, self_coaching=self_coaching))
+                                   summary=summary, self_coaching=self_coaching, thumbnails=thumbs))
     return out
