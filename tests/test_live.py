@@ -53,6 +53,11 @@ def test_live_replay_emits_the_episode_with_timings(tmp_path):
     assert len(signals) > 0.8 * len(pts) and set(signals["participant"]) == {"P1"}
     people = json.loads((out / "participants.json").read_text())
     assert people[0]["role"] == "buyer" and people[0]["name"] == "Ann"
+    assert "Kept as call" in proc.stdout  # a live session is kept like a recorded call
+    call_id = proc.stdout.split("Kept as call ")[1].split()[0]
+    rep = subprocess.run([sys.executable, "-m", "microcue.cli", "report", call_id, "-o", str(tmp_path / "rep")],
+                         capture_output=True, text=True, timeout=300)
+    assert rep.returncode == 0 and (tmp_path / "rep" / "report.html").exists(), rep.stderr
 
 
 def test_source_ending_early_saves_the_session(astronaut_mp4, tmp_path):

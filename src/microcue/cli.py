@@ -19,6 +19,10 @@ eval_app = typer.Typer(no_args_is_help=True, help="Measure accuracy against labe
 app.add_typer(eval_app, name="eval")
 
 
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLite file or PostgreSQL URL (default: $MICROCUE_DB "
+                                                           "or the SQLite file in your user data folder).")]
+
+
 def _fail(msg: str, code: int = 2) -> None:
     typer.echo(f"microcue: error: {msg}", err=True)
     raise typer.Exit(code)
@@ -180,6 +184,8 @@ def live(
     self_view: Annotated[bool, typer.Option(
         "--self-view", help="Show your own tension on the panel (private).")] = False,
     playbook: Annotated[Path | None, typer.Option("--playbook", help="Your team's playbook (YAML).")] = None,
+    db: DbOption = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not keep this session in the store.")] = False,
 ) -> None:
     """Read faces as they happen (a webcam, or a recording replayed in real time); cues on a local panel."""
     from microcue.cues.playbook import load_playbook
@@ -226,8 +232,17 @@ def live(
             if publish is not None:
                 publish(rec)
 
-        result = LiveRunner(source, out_dir=out, roles=specs, events_out=events_out).run(
-            on_event=on_event, on_row=on_row)
+        runner = LiveRunner(source, out_dir=out, roles=specs, events_out=events_out)
+        result = runner.run(on_event=on_event, on_row=on_row)
+        call_id = None
+        if not no_store and result.participants:
+            from microcue.cues.engine import generate_cues
+            from microcue.store import open_store
+
+            call = runner.as_call(result)
+            cues = generate_cues(call.events, call.signals, call.participants, playbook=book)
+            with open_store(db) as store:
+                call_id = store.save_call(call, cues=cues)
     except MicrocueError as exc:
         _fail(str(exc))
         return
@@ -235,6 +250,8 @@ def live(
         if server is not None:
             server.stop()
     lat = result.latency_summary()
+    if call_id is not None:
+        typer.echo(f"Kept as call {call_id} (microcue report {call_id})")
     typer.echo(f"Session saved to {out}/: {result.frames_processed} frames processed, "
                f"{result.frames_dropped} dropped, {len(result.events)} events"
                + (f", frame-to-event latency p50 {lat['p50_s'] * 1000:.0f} ms, p95 {lat['p95_s'] * 1000:.0f} ms"
@@ -293,9 +310,6 @@ calls_app = typer.Typer(no_args_is_help=True, help="Calls kept in the store.")
 app.add_typer(calls_app, name="calls")
 participants_app = typer.Typer(no_args_is_help=True, help="People across calls.")
 app.add_typer(participants_app, name="participants")
-DbOption = Annotated[str | None, typer.Option("--db", help="SQLite file or PostgreSQL URL (default: $MICROCUE_DB "
-                                                           "or the SQLite file in your user data folder).")]
-
 
 def _store(db: str | None):
     from microcue.store import open_store

@@ -202,6 +202,31 @@ class LiveRunner:
         if on_event is not None:
             on_event(rec)
 
+    def as_call(self, result: LiveResult):
+        """The finished session as a :class:`~microcue.analysis.CallAnalysis`, to keep it in the store like a
+        recorded call (so ``microcue report ID`` works on a live session too)."""
+        import pandas as pd
+
+        from microcue.analysis import CallAnalysis
+        from microcue.faces.participants import Participant
+
+        signals_path = self.out_dir / "signals.parquet"
+        df = pd.read_parquet(signals_path)
+        people = []
+        for d in result.participants.values():
+            rows = df[df["participant"] == d["id"]]
+            people.append(Participant(
+                id=d["id"], name=d["name"], role=d["role"], track_ids=list(d["track_ids"]), position=d["position"],
+                center=tuple(d["center"]), first_seen_s=float(rows["time_s"].min()) if len(rows) else 0.0,
+                last_seen_s=float(rows["time_s"].max()) if len(rows) else 0.0, frames=int(len(rows)),
+                median_face_px=float(rows["face_px"].median()) if len(rows) else 0.0,
+                extra={"named": bool(d.get("named"))}))
+        summary = json.loads((self.out_dir / "summary.json").read_text(encoding="utf-8"))
+        summary.setdefault("container_duration_s", float(df["time_s"].max()) if len(df) else 0.0)
+        summary["frames"] = result.frames_processed
+        return CallAnalysis(Path(str(getattr(self.source, "name", "live"))), people, summary, signals_path,
+                            self.out_dir, events=list(result.events))
+
     def _finish(self, result: LiveResult, rows_path: Path) -> None:
         import pandas as pd
 
