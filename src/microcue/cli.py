@@ -175,6 +175,8 @@ class _progress:
 def live(
     replay: Annotated[Path | None, typer.Option("--replay", help="Play a recording at its real speed.")] = None,
     camera: Annotated[int | None, typer.Option("--camera", help="Webcam number (OpenCV).")] = None,
+    screen: Annotated[str | None, typer.Option(
+        "--screen", help="Read a screen region x,y,width,height where the call window is ('' = whole screen).")] = None,
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder for the session.")] = Path("microcue-live"),
     role: Annotated[list[str] | None, typer.Option("--role", help="WHERE=ROLE[:NAME], as for analyze.")] = None,
     events_out: Annotated[Path | None, typer.Option(
@@ -197,7 +199,7 @@ def live(
     try:
         specs = [RoleSpec.parse(r) for r in role or []]
         book = load_playbook(playbook)
-        source = open_live_source(replay=replay, camera=camera, max_seconds=max_seconds)
+        source = open_live_source(replay=replay, camera=camera, screen=screen, max_seconds=max_seconds)
         typer.echo(f"live: reading {source.name}; Ctrl-C ends the session and saves it to {out}/")
         roles: dict[str, str] = {}
         names: dict[str, str] = {}

@@ -103,6 +103,19 @@ def position_name(cx: float, cy: float) -> str:
     return "-".join(p for p in (v, h) if p) or "center"
 
 
+def real_tracks(track_stats: dict[int, dict], *, min_frames: int = 8, min_seconds: float = 0.3,
+                min_density: float = 0.3) -> set[int]:
+    """The tracks that are people, not detector noise (see ``build_participants``)."""
+    kept = {tid: s for tid, s in track_stats.items()
+            if s["frames"] >= min_frames and s["last_s"] - s["first_s"] >= min_seconds}
+    # A real face is measured in most frames while it is on screen; a pattern that only now and then passes
+    # for a face (a collar, a logo) is measured in a few. Density = frames per second of its own span,
+    # relative to the best-covered track of the call (no frame rate is assumed).
+    density = {tid: s["frames"] / max(s["last_s"] - s["first_s"], 1e-6) for tid, s in kept.items()}
+    best = max(density.values(), default=0.0)
+    return {tid for tid in kept if density[tid] >= min_density * best}
+
+
 def build_participants(track_stats: dict[int, dict], roles: list[RoleSpec] = (), *,
                        min_frames: int = 8, min_seconds: float = 0.3, min_density: float = 0.3) -> list[Participant]:
     """Participants from track statistics ``{track_id: {frames, first_s, last_s, cx, cy, face_px}}``.
@@ -114,14 +127,8 @@ def build_participants(track_stats: dict[int, dict], roles: list[RoleSpec] = (),
     same names. Roles are matched by track id first, then by position (the closest participant to the
     position's anchor). Without any role given everyone is ``unknown``.
     """
-    kept = {tid: s for tid, s in track_stats.items()
-            if s["frames"] >= min_frames and s["last_s"] - s["first_s"] >= min_seconds}
-    # A real face is measured in most frames while it is on screen; a pattern that only now and then passes
-    # for a face (a collar, a logo) is measured in a few. Density = frames per second of its own span,
-    # relative to the best-covered track of the call (no frame rate is assumed).
-    density = {tid: s["frames"] / max(s["last_s"] - s["first_s"], 1e-6) for tid, s in kept.items()}
-    best = max(density.values(), default=0.0)
-    kept = {tid: s for tid, s in kept.items() if density[tid] >= min_density * best}
+    keep = real_tracks(track_stats, min_frames=min_frames, min_seconds=min_seconds, min_density=min_density)
+    kept = {tid: s for tid, s in track_stats.items() if tid in keep}
     order = _screen_order({tid: (s["cx"], s["cy"]) for tid, s in kept.items()})
     people = []
     for i, tid in enumerate(order, 1):

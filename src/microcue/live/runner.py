@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from microcue.faces.participants import RoleSpec, _anchor, _track_number, position_name
+from microcue.faces.participants import RoleSpec, _anchor, _track_number, position_name, real_tracks
 from microcue.io.sink import ensure_writable_dir, write_json
 
 
@@ -234,6 +234,13 @@ class LiveRunner:
         from microcue.signals.schema import empty_frame
 
         df = pd.read_csv(rows_path) if rows_path.stat().st_size > 0 else empty_frame()
+        if len(df):  # the same noise filter as analyze: a collar or a logo seen now and then is not a person
+            stats = {pid: dict(frames=len(g), first_s=g["time_s"].min(), last_s=g["time_s"].max())
+                     for pid, g in df.groupby("participant")}
+            keep = real_tracks(stats)
+            result.participants = {k: v for k, v in result.participants.items() if k in keep}
+            result.events = [e for e in result.events if e.participant in keep]
+            df = df[df["participant"].isin(keep)]
         (df if len(df) else empty_frame()).to_parquet(self.out_dir / "signals.parquet", index=False)
         events_to_json(result.events, self.out_dir / "events.json")
         write_json(self.out_dir / "participants.json", list(result.participants.values()))

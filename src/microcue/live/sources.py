@@ -81,11 +81,73 @@ class CameraSource:
             self._cap.release()
 
 
-def open_live_source(*, replay: str | Path | None = None, camera: int | None = None,
+class ScreenSource:
+    """A region of the screen where the call window is (``mss``; X11 on Linux, also macOS and Windows).
+
+    ``region`` is ``(x, y, width, height)`` in screen pixels, or None for the whole first monitor. Frames are
+    grabbed at most ``max_fps`` times a second; ``pts_s`` is the grab time since the source started.
+    """
+
+    def __init__(self, region: tuple[int, int, int, int] | None = None, *, max_fps: float = 30.0,
+                 max_seconds: float | None = None, clock=time.time, sleep=time.sleep) -> None:
+        try:
+            import mss
+        except ImportError:
+            raise InvalidInputError("--screen needs the 'mss' package (pip install 'microcue[server]')") from None
+        try:
+            self._mss = mss.mss()
+            mon = self._mss.monitors[1] if len(self._mss.monitors) > 1 else self._mss.monitors[0]
+        except Exception as exc:  # noqa: BLE001 - no display, no permission: one clear line
+            raise InvalidInputError(f"--screen: cannot read the screen ({exc})") from None
+        if region is None:
+            region = (mon["left"], mon["top"], mon["width"], mon["height"])
+        x, y, w, h = (int(v) for v in region)
+        if w <= 0 or h <= 0:
+            raise InvalidInputError(f"--screen {x},{y},{w},{h}: width and height must be positive")
+        self.box = {"left": x, "top": y, "width": w, "height": h}
+        self.max_fps, self.max_seconds = max_fps, max_seconds
+        self._clock, self._sleep = clock, sleep
+        self.name = f"screen:{x},{y},{w},{h}"
+
+    def __iter__(self) -> Iterator[tuple[Frame, float]]:
+        import numpy as np
+
+        start = self._clock()
+        index = 0
+        try:
+            while True:
+                now = self._clock()
+                if self.max_seconds is not None and now - start >= self.max_seconds:
+                    return
+                shot = self._mss.grab(self.box)
+                rgb = np.ascontiguousarray(np.asarray(shot)[:, :, 2::-1])  # BGRA -> RGB
+                yield Frame(pts_s=now - start, index=index, image=rgb), now
+                index += 1
+                wait = (start + index / self.max_fps) - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+        finally:
+            self._mss.close()
+
+
+def parse_region(text: str | None) -> tuple[int, int, int, int] | None:
+    """``"x,y,w,h"`` -> a tuple; ``""`` or None -> the whole screen."""
+    if not text:
+        return None
+    try:
+        x, y, w, h = (int(v) for v in text.split(","))
+    except ValueError:
+        raise InvalidInputError(f"--screen {text!r}: expected x,y,width,height in pixels, e.g. 0,0,1280,720") from None
+    return x, y, w, h
+
+
+def open_live_source(*, replay: str | Path | None = None, camera: int | None = None, screen: str | None = None,
                      max_seconds: float | None = None, speed: float = 1.0):
-    """One source from the CLI's options (exactly one of them)."""
-    if (replay is None) == (camera is None):
-        raise InvalidInputError("give exactly one source: --replay FILE or --camera N")
+    """One source from the CLI's options (exactly one of them). ``screen`` is "x,y,w,h" or "" (whole screen)."""
+    if sum(v is not None for v in (replay, camera, screen)) != 1:
+        raise InvalidInputError("give exactly one source: --replay FILE, --camera N or --screen [x,y,w,h]")
     if replay is not None:
         return ReplaySource(replay, speed=speed, max_seconds=max_seconds)
+    if screen is not None:
+        return ScreenSource(parse_region(screen), max_seconds=max_seconds)
     return CameraSource(camera, max_seconds=max_seconds)
