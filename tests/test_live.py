@@ -107,3 +107,23 @@ def test_live_panel_websocket_gets_cues_and_state(tmp_path):
     assert "cue" in kinds and "state" in kinds, messages
     cue = next(m for m in messages if m.get("type") == "cue")
     assert cue["participant"] == "P1" and cue["suggestion"] and 1.0 < cue["time_s"] < 4.0
+
+
+def test_terminal_view_shows_state_newest_cue_and_suggestion():
+    from rich.console import Console
+
+    from microcue.live.terminal import TerminalView
+
+    console = Console(record=True, width=100, force_terminal=False)
+    view = TerminalView(console=console)
+    view.publish({"type": "state", "participant": "P1", "name": "Ann", "engaged": False, "label": "Drifting",
+                  "valence_trend": "falling"})
+    view.publish({"type": "cue", "id": "c1", "time_s": 12.4, "observation": "a brief frown",
+                  "suggestion": "Can you share what's on your mind?"})
+    view.publish({"type": "cue", "id": "c2", "time_s": 75.0, "observation": "looked away for 2 s",
+                  "suggestion": "What would be most useful to cover?"})
+    console.print(view._render())
+    text = console.export_text()
+    assert "Ann: Drifting ↘" in text
+    assert text.index("1:15  looked away") < text.index("0:12  a brief frown")  # newest first
+    assert "Try: What would be most useful to cover?" in text and "Try: Can you share" not in text

@@ -183,6 +183,7 @@ def live(
         "--events-out", help="Write every event as it is emitted, one JSON object a line.")] = None,
     max_seconds: Annotated[float | None, typer.Option("--max-seconds", help="Stop after this many seconds.")] = None,
     panel: Annotated[bool, typer.Option("--panel/--no-panel", help="Serve the cue panel on 127.0.0.1.")] = True,
+    terminal: Annotated[bool, typer.Option("--terminal", help="Show cues in this terminal (Rich).")] = False,
     self_view: Annotated[bool, typer.Option(
         "--self-view", help="Show your own tension on the panel (private).")] = False,
     playbook: Annotated[Path | None, typer.Option("--playbook", help="Your team's playbook (YAML).")] = None,
@@ -195,7 +196,7 @@ def live(
     from microcue.live.runner import LiveRunner
     from microcue.live.sources import open_live_source
 
-    server = None
+    server = view = None
     try:
         specs = [RoleSpec.parse(r) for r in role or []]
         book = load_playbook(playbook)
@@ -203,39 +204,58 @@ def live(
         typer.echo(f"live: reading {source.name}; Ctrl-C ends the session and saves it to {out}/")
         roles: dict[str, str] = {}
         names: dict[str, str] = {}
-        publish = None
-        on_row = None
+        sinks = []  # where cues and states go: the web panel and/or the terminal view
         if panel:
             try:
-                from microcue.live.live_cues import BuyerState, LiveCueMaker, SelfState
                 from microcue.live.panel import start_panel
             except ImportError:
-                typer.echo("live: no cue panel (pip install 'microcue[server]'); events print here", err=True)
+                typer.echo("live: no cue panel (pip install 'microcue[server]')", err=True)
             else:
                 server = start_panel(self_view=self_view)
                 typer.echo(f"Cue panel: {server.url}")
-                maker = LiveCueMaker(roles, playbook=book, names=names)
-                buyers, me = BuyerState(names=names), SelfState()
-                server.publish({"type": "status", "text": "face-only cues (no transcript in live mode yet)"})
+                sinks.append(server)
+        if terminal:
+            from microcue.live.terminal import TerminalView
 
-                def publish(rec):
-                    for cue in maker.on_event(rec):
-                        server.publish(cue)
+            view = TerminalView()
+            sinks.append(view)
+        publish = on_row = None
+        if sinks:
+            from microcue.live.live_cues import BuyerState, LiveCueMaker, SelfState
 
-                def on_row(row, p):
-                    roles[p["id"]], names[p["id"]] = p["role"], p["name"]
-                    msg = me.update(row) if (p["role"] == "seller" and self_view) else (
-                        buyers.update(row) if p["role"] != "seller" else None)
-                    if msg:
-                        server.publish(msg)
+            maker = LiveCueMaker(roles, playbook=book, names=names)
+            buyers, me = BuyerState(names=names), SelfState()
+
+            def send(msg):
+                for sink in sinks:
+                    sink.publish(msg)
+
+            send({"type": "status", "text": "face-only cues (no transcript in live mode yet)"})
+
+            def publish(rec):
+                for cue in maker.on_event(rec):
+                    send(cue)
+
+            def on_row(row, p):
+                roles[p["id"]], names[p["id"]] = p["role"], p["name"]
+                msg = me.update(row) if (p["role"] == "seller" and self_view) else (
+                    buyers.update(row) if p["role"] != "seller" else None)
+                if msg:
+                    send(msg)
 
         def on_event(rec):
-            typer.echo(f"  {rec['participant']} {rec['kind']} {rec.get('emotion') or ''} at {rec['onset_s']:.2f}s")
+            if not terminal:
+                typer.echo(f"  {rec['participant']} {rec['kind']} {rec.get('emotion') or ''} "
+                           f"at {rec['onset_s']:.2f}s")
             if publish is not None:
                 publish(rec)
 
         runner = LiveRunner(source, out_dir=out, roles=specs, events_out=events_out)
-        result = runner.run(on_event=on_event, on_row=on_row)
+        if view is not None:
+            with view:
+                result = runner.run(on_event=on_event, on_row=on_row)
+        else:
+            result = runner.run(on_event=on_event, on_row=on_row)
         call_id = None
         if not no_store and result.participants:
             from microcue.cues.engine import generate_cues
