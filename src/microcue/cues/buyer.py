@@ -165,32 +165,17 @@ def face_cues(ctx, pid: str) -> list:
     evs = ctx.events_of(pid)
     rows = ctx.rows(pid)
     cues = []
+
+    def from_event(kind, e, **kw):
+        """A cue at an event's apex, citing it, described by it."""
+        return ctx.cue(kind, pid, e.apex_s, describe(e), confidence=event_confidence(e), event_ids=[e.id],
+                       span=(e.onset_s, e.offset_s), **kw)
+
     for e in evs:
         if is_doubt(e):
-            cues.append(
-                ctx.cue(
-                    "doubt",
-                    pid,
-                    e.apex_s,
-                    describe(e),
-                    confidence=event_confidence(e),
-                    event_ids=[e.id],
-                    span=(e.onset_s, e.offset_s),
-                    details=dict(emotion=e.emotion, aus=list(e.aus), flags=list(e.flags)),
-                )
-            )
+            cues.append(from_event("doubt", e, details=dict(emotion=e.emotion, aus=list(e.aus), flags=list(e.flags))))
         elif e.kind in ("micro", "macro") and e.emotion == "surprise" and e.confidence >= MIN_EVENT_CONFIDENCE:
-            cues.append(
-                ctx.cue(
-                    "surprise",
-                    pid,
-                    e.apex_s,
-                    describe(e),
-                    confidence=event_confidence(e),
-                    event_ids=[e.id],
-                    span=(e.onset_s, e.offset_s),
-                )
-            )
+            cues.append(from_event("surprise", e))
         elif is_smile(e):
             genuine = "duchenne" in e.flags or ("social" not in e.flags and "au06" in e.aus)
             kind = "genuine_smile" if genuine else "polite_smile"
