@@ -69,41 +69,34 @@ def analyze(
     from microcue.postcall import postcall, read_call_transcript
     from microcue.video import open_source
 
-    try:
-        specs = [RoleSpec.parse(r) for r in role or []]
-        if roles_file is not None:
-            specs = read_roles_file(roles_file) + specs
-        from microcue.cues.playbook import load_playbook
+    specs = [RoleSpec.parse(r) for r in role or []]
+    if roles_file is not None:
+        specs = read_roles_file(roles_file) + specs
+    from microcue.cues.playbook import load_playbook
 
-        book = load_playbook(playbook)  # validated before the long part
-        source = open_source(video, fps=fps)
-        utterances, t_warnings = [], []
-        if transcript is not None:  # read it first: a bad transcript should not wait for the whole analysis
-            info = getattr(source, "info", None)
-            utterances, t_warnings = read_call_transcript(transcript, duration_s=getattr(info, "duration_s", None))
-            for w in t_warnings:
-                typer.echo(f"microcue: warning: {w}", err=True)
-        total = _expected_frames(source)
-        with _progress(total, quiet) as advance:
-            result = run(video, roles=specs, fps=fps, out_dir=out, csv=csv, calibrations=calibrations,
-                         progress=advance)
-        after = postcall(result, utterances=utterances, speaker_overrides=speaker or [], warnings=t_warnings,
-                         playbook=book, self_coaching=self_coaching,
-                         asr_model=asr_model if transcript is None else None, thumbnails=thumbnails)
-        call_id = None
-        if not no_store:
-            from microcue.store import open_store
+    book = load_playbook(playbook)  # validated before the long part
+    source = open_source(video, fps=fps)
+    utterances, t_warnings = [], []
+    if transcript is not None:  # read it first: a bad transcript should not wait for the whole analysis
+        info = getattr(source, "info", None)
+        utterances, t_warnings = read_call_transcript(transcript, duration_s=getattr(info, "duration_s", None))
+        for w in t_warnings:
+            typer.echo(f"microcue: warning: {w}", err=True)
+    total = _expected_frames(source)
+    with _progress(total, quiet) as advance:
+        result = run(video, roles=specs, fps=fps, out_dir=out, csv=csv, calibrations=calibrations,
+                     progress=advance)
+    after = postcall(result, utterances=utterances, speaker_overrides=speaker or [], warnings=t_warnings,
+                     playbook=book, self_coaching=self_coaching,
+                     asr_model=asr_model if transcript is None else None, thumbnails=thumbnails)
+    call_id = None
+    if not no_store:
+        from microcue.store import open_store
 
-            with open_store(db) as store:
-                call_id = store.save_call(result, cues=after.cues, utterances=after.utterances,
-                                          speaker_links=after.speaker_links)
-                kept_at = store.url
-    except MicrocueError as exc:
-        _fail(str(exc))
-        return
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
-        return
+        with open_store(db) as store:
+            call_id = store.save_call(result, cues=after.cues, utterances=after.utterances,
+                                      speaker_links=after.speaker_links)
+            kept_at = store.url
     s = result.summary
     if result.no_faces:
         typer.echo(f"No faces found in {video} ({s['frames']} frames read). Nothing to analyse; "
@@ -265,9 +258,6 @@ def live(
             cues = generate_cues(call.events, call.signals, call.participants, playbook=book)
             with open_store(db) as store:
                 call_id = store.save_call(call, cues=cues)
-    except MicrocueError as exc:
-        _fail(str(exc))
-        return
     finally:
         if server is not None:
             server.stop()
@@ -292,11 +282,7 @@ def eval_images(
 
     from microcue.evaluation.images import evaluate_images, format_report
 
-    try:
-        result = evaluate_images(labels, root=root)
-    except MicrocueError as exc:
-        _fail(str(exc))
-        return
+    result = evaluate_images(labels, root=root)
     typer.echo(json.dumps(result) if as_json else format_report(result))
 
 
@@ -315,16 +301,12 @@ def eval_spotting(
     from microcue.events import evaluate_spotting, format_report
     from microcue.pipeline import analyze as run
 
-    try:
-        if not truth.exists():
-            _fail(f"{truth}: truth file not found")
-        with tempfile.TemporaryDirectory() as tmp:
-            result = run(video, out_dir=tmp)
-        duration = result.summary.get("container_duration_s") or result.summary.get("last_pts_s") or 0.0
-        scores = evaluate_spotting(result.events, truth, duration_s=duration, participant=participant)
-    except MicrocueError as exc:
-        _fail(str(exc))
-        return
+    if not truth.exists():
+        _fail(f"{truth}: truth file not found")
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run(video, out_dir=tmp)
+    duration = result.summary.get("container_duration_s") or result.summary.get("last_pts_s") or 0.0
+    scores = evaluate_spotting(result.events, truth, duration_s=duration, participant=participant)
     typer.echo(json.dumps(scores) if as_json else format_report(scores))
 
 
@@ -342,12 +324,8 @@ def _store(db: str | None):
 @calls_app.command("list")
 def calls_list(db: DbOption = None) -> None:
     """Every kept call: id, date, source file, duration, participants."""
-    try:
-        with _store(db) as store:
-            calls = store.list_calls()
-    except MicrocueError as exc:
-        _fail(str(exc))
-        return
+    with _store(db) as store:
+        calls = store.list_calls()
     if not calls:
         typer.echo("No calls kept yet.")
     for c in calls:
@@ -363,12 +341,8 @@ def calls_show(call_id: Annotated[int, typer.Argument(help="Call id (see calls l
     """What is kept for one call."""
     import json
 
-    try:
-        with _store(db) as store:
-            call = store.get_call(call_id)
-    except MicrocueError as exc:
-        _fail(str(exc))
-        return
+    with _store(db) as store:
+        call = store.get_call(call_id)
     if as_json:
         typer.echo(json.dumps(call, default=str))
         return
@@ -385,12 +359,8 @@ def calls_show(call_id: Annotated[int, typer.Argument(help="Call id (see calls l
 @calls_app.command("delete")
 def calls_delete(call_id: Annotated[int, typer.Argument(help="Call id.")], db: DbOption = None) -> None:
     """Remove everything kept for a call."""
-    try:
-        with _store(db) as store:
-            store.delete_call(call_id)
-    except MicrocueError as exc:
-        _fail(str(exc))
-        return
+    with _store(db) as store:
+        store.delete_call(call_id)
     typer.echo(f"Deleted call {call_id}.")
 
 
@@ -404,13 +374,9 @@ def report_cmd(call_id: Annotated[int, typer.Argument(help="Call id (see calls l
     from microcue.io.sink import ensure_writable_dir
     from microcue.report import render_report
 
-    try:
-        with _store(db) as store:
-            call = store.load_call(call_id, include_private=self_coaching)
-        files = render_report(ensure_writable_dir(out), **call.report_kwargs(), self_coaching=self_coaching)
-    except MicrocueError as exc:
-        _fail(str(exc))
-        return
+    with _store(db) as store:
+        call = store.load_call(call_id, include_private=self_coaching)
+    files = render_report(ensure_writable_dir(out), **call.report_kwargs(), self_coaching=self_coaching)
     typer.echo(f"Report: {files['html']}")
 
 
@@ -418,12 +384,8 @@ def report_cmd(call_id: Annotated[int, typer.Argument(help="Call id (see calls l
 def participants_trends(name: Annotated[str, typer.Argument(help="A participant's name, as given with --role.")],
                         db: DbOption = None) -> None:
     """How a named person's patterns change across calls."""
-    try:
-        with _store(db) as store:
-            rows = store.participant_trends(name)
-    except MicrocueError as exc:
-        _fail(str(exc))
-        return
+    with _store(db) as store:
+        rows = store.participant_trends(name)
     if not rows:
         typer.echo(f"No kept call has a participant named {name!r}.")
     for r in rows:
@@ -434,12 +396,16 @@ def participants_trends(name: Annotated[str, typer.Argument(help="A participant'
 
 
 def main() -> None:
-    """Entry point: run the Typer app, turning stray user errors into one line."""
+    """Entry point: run the Typer app. Every user error (MicrocueError) ends here as one line and exit 2, in one
+    place, so no command needs its own handler; Ctrl-C exits 130."""
     try:
         app()
-    except MicrocueError as exc:  # pragma: no cover - the commands catch their own
+    except MicrocueError as exc:
         typer.echo(f"microcue: error: {exc}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("microcue: interrupted", err=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":
