@@ -117,11 +117,26 @@ def test_fmt_time_from_float_seconds(s, text):
 def test_key_moments_are_strongest_buyer_cues_plus_every_disconnect_cycle_in_time_order():
     cues = demo_cues()
     km = select_key_moments(cues, max_buyer=2)
-    kinds = [c.kind for c in km]
-    # the two strongest public buyer cues (genuine_smile 0.81, lights_up 0.77) plus the disconnect cycle (0.58)
+    kinds = [g[0].kind for g in km]
+    # the two strongest public buyer moments (genuine_smile 0.81, lights_up 0.77) plus the disconnect cycle (0.58)
     assert sorted(kinds) == ["disconnect_cycle", "genuine_smile", "lights_up"]
-    assert [c.time_s for c in km] == sorted(c.time_s for c in km)
-    assert all(not c.private and not c.kind.startswith("seller_") for c in km)
+    assert [g[0].time_s for g in km] == sorted(g[0].time_s for g in km)
+    assert all(not c.private and not c.kind.startswith("seller_") for g in km for c in g)
+
+
+def test_cues_on_one_event_or_close_in_time_are_one_moment_but_a_cycle_stands_alone():
+    from microcue.report.content import group_cues
+
+    groups = group_cues([c for c in demo_cues() if not c.private and c.role == "buyer"])
+    kinds = [[c.kind for c in g] for g in groups]
+    # doubt (11.4) and the topic reaction (12.0) cite the same event: one moment, the stronger reading first;
+    # the disconnect cycle cites it too but is about what the seller did next, so it stays its own moment;
+    # the polite smile (16.0) and lights_up (18.2) are 2.2 s apart: two moments
+    assert kinds == [["genuine_smile"], ["doubt", "topic_reaction"], ["disconnect_cycle"], ["polite_smile"],
+                     ["lights_up"]]
+    c = build_content(participants=demo_participants(), cues=demo_cues(), summary=SUMMARY)
+    doubt = next(m for m in c.key_moments if m.cue.kind == "doubt")
+    assert doubt.also == ["Reaction to a topic"] and doubt.time == "0:11"
 
 
 @pytest.mark.parametrize("details, polarity", [({"reaction": "doubt"}, "negative"),
@@ -138,7 +153,8 @@ def test_follow_up_plan_sorts_interest_worry_and_topics():
     c = build_content(participants=demo_participants(), cues=demo_cues(), utterances=demo_transcript(),
                       summary=SUMMARY)
     assert {m.cue.kind for m in c.interested} == {"genuine_smile", "lights_up"}
-    assert {m.cue.kind for m in c.worried} == {"doubt", "topic_reaction"}
+    assert [m.cue.kind for m in c.worried] == ["doubt"]  # the topic reaction to the same frown is merged in
+    assert c.worried[0].also == ["Reaction to a topic"]
     assert [t.topic for t in c.address_next] == ["pricing"]
     assert c.address_next[0].times == ["0:11", "0:12"]
     # what was being said comes from the transcript when the cue does not carry it
@@ -158,7 +174,7 @@ def test_html_sections_times_and_confidence(tmp_path):
     assert 'id="timeline-P2"' not in html  # the seller's own face readings are self-coaching material
     km = html[html.index('id="key-moments"'):html.index('id="follow-up"')]
     times = re.findall(r'<div class="time">([\d:]+)</div>', km)
-    assert times == ["0:02", "0:11", "0:12", "0:14", "0:16", "0:18"]
+    assert times == ["0:02", "0:11", "0:14", "0:16", "0:18"]
     assert "Can you share what&#39;s on your mind right now?" in km
     assert "It&#39;s not in the budget this quarter." in km
     assert "high 0.74" in km and "low 0.35" in km
@@ -199,7 +215,8 @@ def test_markdown_has_key_moments_and_plan(tmp_path):
     md = render_demo(tmp_path)["md"].read_text()
     assert md.startswith("# Call report")
     heads = re.findall(r"^### (\d+:\d\d) — (.+)$", md, flags=re.M)
-    assert [h[0] for h in heads] == ["0:02", "0:11", "0:12", "0:14", "0:16", "0:18"]
+    assert [h[0] for h in heads] == ["0:02", "0:11", "0:14", "0:16", "0:18"]
+    assert "**Also read as:** Reaction to a topic" in md
     assert "**Try:** Can you share what's on your mind right now?" in md
     assert "## Follow-up plan" in md and "### What worried them" in md and "**pricing** (0:11, 0:12)" in md
     assert "not lie detection" in md
@@ -222,7 +239,7 @@ def test_no_face_images_unless_thumbnails(tmp_path):
     assert "<img" not in html and "data:image" not in html
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
     html = render_demo(tmp_path / "b", thumbnails={"P1-e0004": png})["html"].read_text()
-    assert html.count('<img class="thumb"') == 3  # the doubt, topic and cycle cues cite P1-e0004
+    assert html.count('<img class="thumb"') == 2  # the doubt moment (with its topic cue) and the cycle cite it
     assert "data:image/png;base64," in html
 
 

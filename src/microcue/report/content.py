@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from microcue.cues.types import SELF_COACHING_KINDS, Cue
 
 MAX_BUYER_MOMENTS = 8
-"""How many of the buyer's strongest cues become key moments (every ``disconnect_cycle`` cue is added on top)."""
+"""How many of the buyer's strongest moments become key moments (every ``disconnect_cycle`` is added on top)."""
+
+MERGE_GAP_S = 1.5
+"""Cues about one person that share an event or follow each other within this many seconds are one moment: a
+frown during "I'm fine" read as doubt, as words-vs-face and as a placating nod is one thing the buyer did, and the
+report shows it once with the other readings listed under it. A ``disconnect_cycle`` is never merged: it is about
+what the seller did next, and its observation says so."""
 
 BUYER_ROLES = ("buyer", "unknown")
 """Roles whose cues count as the buyer's: without ``--role`` everyone is ``unknown`` and a possible buyer."""
@@ -123,6 +129,8 @@ class Moment:
     topic: str | None = None
     thumbnail: str | None = None
     """A ``data:`` URI of a face image, only when thumbnails were given."""
+    also: list[str] = field(default_factory=list)
+    """Titles of the other cues merged into this moment (same person, same event or within ``MERGE_GAP_S``)."""
 
 
 @dataclass
@@ -193,14 +201,38 @@ def _moment(cue: Cue, names: Mapping[str, str], utterances: Sequence, thumbnails
     )
 
 
-def select_key_moments(cues: Iterable[Cue], *, max_buyer: int = MAX_BUYER_MOMENTS) -> list[Cue]:
-    """Key moments: the ``max_buyer`` buyer cues of highest confidence, plus every ``disconnect_cycle`` cue,
-    ordered by time. Private cues are never key moments (they live in the self-coaching section)."""
-    public = [c for c in cues if not is_private(c)]
-    cycles = [c for c in public if c.kind == "disconnect_cycle"]
-    buyer = [c for c in public if c.kind != "disconnect_cycle" and c.role in BUYER_ROLES]
-    strongest = sorted(buyer, key=lambda c: (-c.confidence, c.time_s))[:max_buyer]
-    return sorted(strongest + cycles, key=lambda c: (c.time_s, c.participant, c.kind))
+def group_cues(cues: Iterable[Cue], *, gap_s: float = MERGE_GAP_S) -> list[list[Cue]]:
+    """Cues merged into moments: per participant, a cue joins the previous one's group when they share an event
+    or start within ``gap_s`` of it (a ``disconnect_cycle`` always stands alone). Each group is ordered by
+    confidence (its first cue is the one shown); the groups are ordered by time."""
+    groups: list[list[Cue]] = []
+    last: dict[str, list[Cue]] = {}
+    for c in sorted(cues, key=lambda c: (c.time_s, c.participant, c.kind)):
+        if c.kind == "disconnect_cycle":
+            groups.append([c])
+            continue
+        g = last.get(c.participant)
+        if g is not None and (c.time_s - g[-1].time_s <= gap_s
+                              or any(set(c.evidence.event_ids) & set(o.evidence.event_ids) for o in g)):
+            g.append(c)
+            continue
+        g = [c]
+        groups.append(g)
+        last[c.participant] = g
+    ordered = [sorted(g, key=lambda c: (-c.confidence, c.time_s)) for g in groups]
+    return sorted(ordered, key=lambda g: (min(c.time_s for c in g), g[0].participant))
+
+
+def select_key_moments(cues: Iterable[Cue], *, max_buyer: int = MAX_BUYER_MOMENTS) -> list[list[Cue]]:
+    """Key moments: the ``max_buyer`` buyer moments (merged cues, see :func:`group_cues`) of highest confidence,
+    plus every moment that holds a ``disconnect_cycle``, ordered by time. Private cues are never key moments
+    (they live in the self-coaching section)."""
+    public = [c for c in cues if not is_private(c) and (c.role in BUYER_ROLES or c.kind == "disconnect_cycle")]
+    groups = group_cues(public)
+    cycles = [g for g in groups if any(c.kind == "disconnect_cycle" for c in g)]
+    rest = [g for g in groups if not any(c.kind == "disconnect_cycle" for c in g)]
+    strongest = sorted(rest, key=lambda g: (-g[0].confidence, g[0].time_s))[:max_buyer]
+    return sorted(strongest + cycles, key=lambda g: (min(c.time_s for c in g), g[0].participant))
 
 
 def build_content(*, participants: Iterable, cues: Iterable[Cue], utterances: Sequence = (), summary: Mapping,
@@ -217,6 +249,14 @@ def build_content(*, participants: Iterable, cues: Iterable[Cue], utterances: Se
     def mom(c: Cue) -> Moment:
         return _moment(c, names, utterances, thumbnails)
 
+    def merged(group: list[Cue]) -> Moment:
+        """The group's strongest cue, at the group's first time, with the other readings listed."""
+        m = mom(group[0])
+        m.time = fmt_time(min(c.time_s for c in group))
+        m.also = list(dict.fromkeys(KIND_LABELS.get(c.kind, c.kind) for c in group[1:]
+                                    if KIND_LABELS.get(c.kind, c.kind) != m.title))
+        return m
+
     moments = {id(c): mom(c) for c in shown}
     public = [c for c in shown if not is_private(c)]
     buyer = [c for c in public if c.role in BUYER_ROLES]
@@ -229,7 +269,7 @@ def build_content(*, participants: Iterable, cues: Iterable[Cue], utterances: Se
     for c in worried:
         if c.evidence.topic:
             topics.setdefault(c.evidence.topic, []).append(c)
-    address = [TopicItem(topic=t, times=[fmt_time(c.time_s) for c in cs], count=len(cs),
+    address = [TopicItem(topic=t, times=list(dict.fromkeys(fmt_time(c.time_s) for c in cs)), count=len(cs),
                          suggestion=max(cs, key=lambda c: (c.kind == "topic_reaction", c.confidence)).suggestion)
                for t, cs in sorted(topics.items(), key=lambda kv: (-len(kv[1]), kv[1][0].time_s))]
 
@@ -253,8 +293,8 @@ def build_content(*, participants: Iterable, cues: Iterable[Cue], utterances: Se
     return ReportContent(
         title="Call report", source=str(src).rsplit("/", 1)[-1] if src else None, duration=fmt_time(dur),
         has_transcript=bool(utterances), names=names, cues=[moments[id(c)] for c in shown],
-        key_moments=[moments[id(c)] for c in select_key_moments(shown, max_buyer=max_buyer_moments)],
-        interested=[moments[id(c)] for c in interested], worried=[moments[id(c)] for c in worried],
+        key_moments=[merged(g) for g in select_key_moments(shown, max_buyer=max_buyer_moments)],
+        interested=[merged(g) for g in group_cues(interested)], worried=[merged(g) for g in group_cues(worried)],
         address_next=address, self_coaching=self_coaching, coaching=coaching, coaching_summary=coaching_summary,
         coaching_metrics=_metric_rows(summary.get("self_coaching") or {}) if self_coaching else [],
         confidence_counts=counts,

@@ -36,6 +36,8 @@ def render_markdown(c: ReportContent) -> str:
         if m.said:
             by = f"{_md(m.said_by)}: " if m.said_by else ""
             w(f"- **Said:** {by}“{_md(m.said)}”")
+        if m.also:
+            w(f"- **Also read as:** {_md(', '.join(m.also))}")
         if m.suggestion:
             w(f"- **Try:** {_md(m.suggestion)}")
         w(f"- **Confidence:** {m.confidence_label} ({m.confidence:.2f})\n")
