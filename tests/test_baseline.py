@@ -113,10 +113,13 @@ def test_resting_face_far_from_the_prior_is_learned_but_a_smile_is_not():
     b = NeutralBaseline(bootstrap_after=150)
     first = b.update(_frame(rng, resting))
     assert first[AU_INDEX["au04"]] > 0.25  # before learning: the low brows read as brow lowering
+    assert not b.ready
     p_first = emotion_probs(first)
     for _ in range(300):
         d = b.update(_frame(rng, resting))
-    assert b.bootstrapped_
+    assert b.bootstrapped_ and b.rest_learned_
+    assert b.ready  # the neutral is now the person's own, learned from their calmest frames
+    assert NeutralBaseline.from_dict(b.to_dict()).ready
     assert d[AU_INDEX["au04"]] < 0.05
     assert EMOTIONS[int(np.argmax(emotion_probs(d)))] == "neutral"
     assert emotion_probs(d)[EMOTIONS.index("neutral")] > p_first[EMOTIONS.index("neutral")] + 0.1

@@ -204,6 +204,18 @@ def test_seller_tension_sustained_vs_brief():
     assert "seller_tension" not in kinds(srun(signals=buyer_tense))
 
 
+def test_seller_tension_waits_for_their_own_neutral():
+    # the same 3 s of brows down and eyes narrowed, measured before the seller's neutral was learned (against
+    # the population face) is not judged; once the baseline is ready it is
+    tense = rows(
+        au04=lambda t: np.where((t > 10) & (t < 13), 0.5, 0.0), au07=lambda t: np.where((t > 10) & (t < 13), 0.5, 0.0)
+    )
+    early = tense.assign(baseline_ready=tense["time_s"] > 20)
+    assert "seller_tension" not in kinds(srun(signals=early))
+    ready = tense.assign(baseline_ready=tense["time_s"] > 5)
+    assert "seller_tension" in kinds(srun(signals=ready))
+
+
 def test_seller_incongruence_and_near_miss():
     say = [Utterance(9.5, 11.0, "Dana", "This will be great for you", 1)]
     assert "seller_incongruence" in kinds(srun([ev(pid="P1")], utts=say))

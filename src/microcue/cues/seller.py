@@ -37,6 +37,10 @@ def self_coaching(ctx, pid: str) -> list:
 
 def _tension(ctx, pid) -> list:
     rows = ctx.rows(pid)
+    if rows is not None and "baseline_ready" in rows:
+        # Before the seller's own neutral is known, AUs are measured against a population face: a mouth that is
+        # thin at rest reads as "lips pressed". Tension is only judged against their own resting face.
+        rows = rows[rows["baseline_ready"].astype(bool)]
     t, a4 = buyer.binned(rows, "au04")
     if len(t) == 0:
         return []

@@ -128,13 +128,15 @@ class NeutralBaseline:
         self.n_seen_ = 0
         self.n_accepted_ = 0
         self.bootstrapped_ = False
+        self.rest_learned_ = False
         self._calm = np.empty((0, len(AU_NAMES)))  # least expressive frames seen (bounded by keep)
         self._calm_expr = np.empty(0)
 
     @property
     def ready(self) -> bool:
-        """True once ``warmup`` frames have been accepted as neutral (before that the prior dominates)."""
-        return self.n_accepted_ >= self.warmup
+        """True once the neutral is the person's own: ``warmup`` frames were accepted as neutral, or the
+        resting-face bootstrap set it from the least expressive frames seen (before that the prior dominates)."""
+        return self.n_accepted_ >= self.warmup or self.rest_learned_
 
     def update(self, aus: np.ndarray, *, quality: float = 1.0) -> np.ndarray:
         """Feed one frame's raw AUs; returns them relative to the neutral *before* this frame (clipped >= 0)."""
@@ -159,6 +161,7 @@ class NeutralBaseline:
                 idx = [i for i, n in enumerate(AU_NAMES) if n in MORPHOLOGY_AUS]
                 self.neutral_[idx] = np.median(self._calm[:, idx], axis=0)
                 self.bootstrapped_ = True
+                self.rest_learned_ = True
                 self._calm, self._calm_expr = np.empty((0, len(AU_NAMES))), np.empty(0)
             elif self.n_accepted_ >= self.warmup:
                 self.bootstrapped_ = True  # not needed: the person showed a prior-like relaxed face
@@ -193,6 +196,7 @@ class NeutralBaseline:
             "params": {"accept": self.accept, "rate": self.rate, "warmup": self.warmup,
                        "min_quality": self.min_quality, "keep": self.keep, "bootstrap_after": self.bootstrap_after},
             "bootstrapped": self.bootstrapped_,
+            "rest_learned": self.rest_learned_,
             "neutral": [float(v) for v in self.neutral_],
             "n_seen": self.n_seen_,
             "n_accepted": self.n_accepted_,
@@ -215,4 +219,6 @@ class NeutralBaseline:
         obj.n_seen_ = int(data.get("n_seen", 0))
         obj.n_accepted_ = int(data.get("n_accepted", 0))
         obj.bootstrapped_ = bool(data.get("bootstrapped", obj.n_accepted_ >= obj.warmup))
+        # saves made before "rest_learned" existed: a bootstrap without enough accepted frames was one
+        obj.rest_learned_ = bool(data.get("rest_learned", obj.bootstrapped_ and obj.n_accepted_ < obj.warmup))
         return obj
