@@ -64,39 +64,20 @@ def analyze(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Analyse a call: every face tracked, with action units, emotions, gaze and engagement over time."""
+    from microcue.cues.playbook import load_playbook
     from microcue.faces.participants import RoleSpec, read_roles_file
-    from microcue.pipeline import analyze as run
-    from microcue.postcall import postcall, read_call_transcript
-    from microcue.video import open_source
+    from microcue.job import expected_frames, run_call
 
     specs = [RoleSpec.parse(r) for r in role or []]
     if roles_file is not None:
         specs = read_roles_file(roles_file) + specs
-    from microcue.cues.playbook import load_playbook
-
     book = load_playbook(playbook)  # validated before the long part
-    source = open_source(video, fps=fps)
-    utterances, t_warnings = [], []
-    if transcript is not None:  # read it first: a bad transcript should not wait for the whole analysis
-        info = getattr(source, "info", None)
-        utterances, t_warnings = read_call_transcript(transcript, duration_s=getattr(info, "duration_s", None))
-        for w in t_warnings:
-            typer.echo(f"microcue: warning: {w}", err=True)
-    total = _expected_frames(source)
-    with _progress(total, quiet) as advance:
-        result = run(video, roles=specs, fps=fps, out_dir=out, csv=csv, calibrations=calibrations,
-                     progress=advance)
-    after = postcall(result, utterances=utterances, speaker_overrides=speaker or [], warnings=t_warnings,
-                     playbook=book, self_coaching=self_coaching,
-                     asr_model=asr_model if transcript is None else None, thumbnails=thumbnails)
-    call_id = None
-    if not no_store:
-        from microcue.store import open_store
-
-        with open_store(db) as store:
-            call_id = store.save_call(result, cues=after.cues, utterances=after.utterances,
-                                      speaker_links=after.speaker_links)
-            kept_at = store.url
+    with _progress(expected_frames(video, fps), quiet) as advance:
+        job = run_call(video, out, roles=specs, fps=fps, csv=csv, transcript=transcript, asr_model=asr_model,
+                       speaker_overrides=speaker or [], playbook=book, self_coaching=self_coaching,
+                       thumbnails=thumbnails, db=db, store=not no_store, calibrations=calibrations,
+                       progress=advance, warn=lambda w: typer.echo(f"microcue: warning: {w}", err=True))
+    result, after, call_id, kept_at = job.result, job.after, job.call_id, job.store_url
     s = result.summary
     if result.no_faces:
         typer.echo(f"No faces found in {video} ({s['frames']} frames read). Nothing to analyse; "
@@ -122,20 +103,81 @@ def analyze(
                + (", signals.csv" if csv else ""))
 
 
-def _expected_frames(source) -> int | None:
-    info = getattr(source, "info", None)
-    if info is None:
-        return len(getattr(source, "files", [])) or None
-    if info.frame_count:
-        return info.frame_count
-    return int(info.duration_s * info.average_fps) if info.duration_s and info.average_fps else None
+@app.command()
+def batch(
+    inputs: Annotated[list[Path] | None, typer.Argument(
+        help="Recordings and folders (searched recursively for video files).")] = None,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder: one sub-folder per recording, "
+                                      "and batch.csv.")] = Path("microcue-batch"),
+    from_list: Annotated[Path | None, typer.Option(
+        "--from-list", help="A text file with one recording path a line (relative to the file).")] = None,
+    shard: Annotated[str | None, typer.Option(
+        "--shard", help="K/N: only every N-th recording starting at the K-th (N machines, same inputs).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo recordings an earlier run finished.")] = False,
+    role: Annotated[list[str] | None, typer.Option(
+        "--role", help="WHERE=ROLE[:NAME] for every recording (repeatable); NAME.roles next to a recording "
+        "adds its own.")] = None,
+    asr_model: Annotated[str | None, typer.Option(
+        "--asr-model", help="Transcribe recordings without a transcript sidecar offline with this model.")] = None,
+    playbook: Annotated[Path | None, typer.Option("--playbook", help="Your team's playbook (YAML).")] = None,
+    self_coaching: Annotated[bool, typer.Option(
+        "--self-coaching", help="Include the seller's private self-coaching in each report.")] = False,
+    csv: Annotated[bool, typer.Option("--csv", help="Also write signals.csv for each recording.")] = False,
+    db: DbOption = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not keep the calls in the store.")] = False,
+    calibrations: Annotated[Path | None, typer.Option(
+        "--calibrations", help="Folder of per-person neutral baselines (see analyze).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Processes per recording (default: the machine's cores).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Analyse many recordings: resumable (finished ones are skipped), one ledger line each in batch.csv, a bad
+    file is reported and the batch goes on. NAME.vtt/.srt/.txt and NAME.roles next to NAME.mp4 are used."""
+    from microcue.batch import find_recordings, parse_shard, run_batch, take_shard
+    from microcue.cues.playbook import load_playbook
+    from microcue.faces.participants import RoleSpec
+
+    specs = [RoleSpec.parse(r) for r in role or []]
+    book = load_playbook(playbook)
+    part = parse_shard(shard)
+    found = find_recordings(inputs or [], list_file=from_list)
+    todo = take_shard(found, part)
+    if not found:
+        _fail("no recordings found in " + (", ".join(map(str, inputs or [])) or str(from_list) or "nothing given"))
+    typer.echo(f"{len(todo)} recording{'s' * (len(todo) != 1)}" + (f" (shard {shard} of {len(found)})" if part else "")
+               + f" -> {out}/")
+    if not todo:
+        return
+    counts: dict[str, int] = {}
+    with _progress(len(todo), quiet, label="recordings") as advance:
+        for n, item in enumerate(run_batch(todo, out, roles=specs, force=force, playbook=book,
+                                           self_coaching=self_coaching, csv=csv, db=db, store=not no_store,
+                                           calibrations=calibrations, workers=workers, asr_model=asr_model), 1):
+            counts[item.status] = counts.get(item.status, 0) + 1
+            name = Path(item.recording).name
+            if item.status == "failed":
+                typer.echo(f"microcue: error: {item.error}", err=True)
+            elif item.status == "skipped":
+                typer.echo(f"  skipped {name} (done earlier: {item.out_dir})")
+            else:
+                what = ("no faces" if item.status == "no_faces" else
+                        f"{item.participants} participants, {item.events} events, {item.cues} cues")
+                kept = f", call {item.call_id}" if item.call_id is not None else ""
+                typer.echo(f"  {name}: {what}{kept} ({item.seconds:.0f} s) -> {item.out_dir}")
+            advance(n, 0.0)
+    typer.echo(", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + f". Ledger: {out / 'batch.csv'}")
+    if counts.get("failed"):
+        raise typer.Exit(2)
 
 
 class _progress:
-    """A Rich progress bar with frames/s and time left; a no-op when quiet or not a terminal."""
+    """A Rich progress bar with time left (and, over frames, frames/s and the video time reached); a no-op when
+    quiet or not a terminal. ``label`` other than "analysing" counts items (recordings), updated on each one."""
 
-    def __init__(self, total: int | None, quiet: bool) -> None:
+    def __init__(self, total: int | None, quiet: bool, *, label: str = "analysing") -> None:
         self.total = total
+        self.label = label
+        self.frames = label == "analysing"
         self.enabled = not quiet and sys.stderr.isatty()
 
     def __enter__(self):
@@ -143,17 +185,19 @@ class _progress:
             return lambda n, t: None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self._p = Progress(TextColumn("analysing"), BarColumn(), MofNCompleteColumn(),
-                           TextColumn("{task.fields[fps]:.1f} frames/s"), TextColumn("video {task.fields[t]:.1f} s"),
-                           TimeRemainingColumn(), transient=False)
+        cols = [TextColumn(self.label), BarColumn(), MofNCompleteColumn()]
+        if self.frames:
+            cols += [TextColumn("{task.fields[fps]:.1f} frames/s"), TextColumn("video {task.fields[t]:.1f} s")]
+        self._p = Progress(*cols, TimeRemainingColumn(), transient=False)
         self._p.start()
-        task = self._p.add_task("analyse", total=self.total, fps=0.0, t=0.0)
+        task = self._p.add_task(self.label, total=self.total, fps=0.0, t=0.0)
         import time
 
         t0 = time.perf_counter()
+        every = 5 if self.frames else 1
 
         def advance(n: int, pts: float) -> None:
-            if n % 5 == 0:
+            if n % every == 0:
                 el = time.perf_counter() - t0
                 self._p.update(task, completed=n, fps=n / el if el > 0 else 0.0, t=pts)
 
