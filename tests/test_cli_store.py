@@ -1,4 +1,4 @@
-"""The kept-calls commands: calls list/show/delete, report ID, participants trends."""
+"""The kept-calls commands: calls list/show/delete/report, report ID, participants trends."""
 
 from __future__ import annotations
 
@@ -25,6 +25,14 @@ def test_keep_list_show_report_trends_delete(astronaut_mp4, tmp_path):
     rep = cli("report", "1", "-o", tmp_path / "r", env_db=db)
     assert rep.returncode == 0, rep.stderr
     assert (tmp_path / "r" / "report.html").stat().st_size > 10_000 and (tmp_path / "r" / "report.md").exists()
+    team = cli("calls", "report", "-o", tmp_path / "team" / "calls.html", env_db=db)
+    assert team.returncode == 0 and "1 call." in team.stdout, team.stderr
+    assert "astronaut.mp4" in (tmp_path / "team" / "calls.html").read_text()
+    assert (tmp_path / "team" / "calls.csv").read_text().count("\n") == 2
+    other = cli("calls", "report", "--seller", "Nobody", "-o", tmp_path / "x.html", env_db=db)
+    assert other.returncode == 0 and "nothing written" in other.stdout and not (tmp_path / "x.html").exists()
+    bad = cli("calls", "report", "--since", "yesterday", env_db=db)
+    assert bad.returncode == 2 and "--since must be a date" in bad.stderr and "Traceback" not in bad.stderr
     trends = cli("participants", "trends", "ann lee", env_db=db)
     assert trends.returncode == 0 and "call 1" in trends.stdout
     unnamed = cli("participants", "trends", "Person 1", env_db=db)

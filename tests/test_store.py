@@ -471,3 +471,40 @@ def test_signal_seconds_is_small(named_call):
         "top_p",
     }
     assert signal_seconds(named_call.signals.iloc[:0]) == []
+
+
+def test_call_overviews_and_the_report_across_calls_keep_self_coaching_out(store, named_call, unnamed_call,
+                                                                            tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from microcue.report.across import build_across, render_across
+
+    a = store.save_call(named_call, cues=make_cues())
+    b = store.save_call(unnamed_call, cues=make_cues()[:1])
+    ovs = store.call_overviews()
+    assert [o["id"] for o in ovs] == [a, b]  # oldest first
+    first = ovs[0]
+    (dana,) = first["participants"]
+    assert dana["name"] == "Dana Reyes" and dana["role"] == "seller" and dana["named"] and dana["seconds"] == 2
+    assert 0 <= dana["mean_engagement"] <= 1 and -1 <= dana["mean_valence"] <= 1
+    assert {c["kind"] for c in first["cues"]} == {"doubt", "disconnect_cycle"}  # never the private one
+    today = datetime.now(UTC).date()
+    assert store.call_overviews(since=str(today + timedelta(days=1))) == []
+    assert [o["id"] for o in store.call_overviews(since=str(today), until=str(today))] == [a, b]
+    with pytest.raises(MicrocueError, match="--since must be a date"):
+        store.call_overviews(since="last week")
+
+    c = build_across(ovs)
+    assert c.n_calls == 2 and [k.id for k in c.calls] == [b, a]  # newest first in the table
+    by_id = {k.id: k for k in c.calls}
+    # the buyer's doubt during pricing (a words-only buyer: no face, but the cue says buyer) is one worry
+    assert by_id[a].worry == 1 and by_id[a].interest == 0 and by_id[a].cycles == 1
+    assert by_id[a].sellers == "Dana Reyes" and by_id[b].sellers == "(no seller role given)"
+    (pricing,) = c.topics
+    assert (pricing.topic, pricing.negative, pricing.positive, pricing.calls) == ("pricing", 2, 0, 2)
+    paths = render_across(tmp_path / "team.html", ovs)
+    html = paths["html"].read_text()
+    assert "pricing" in html and "Dana Reyes" in html and "182 words a minute" not in html
+    assert "no seller&#39;s self-coaching is in this report" in html or "no seller's self-coaching" in html
+    lines = paths["csv"].read_text().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("id,date,source")

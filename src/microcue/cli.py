@@ -408,6 +408,34 @@ def calls_delete(call_id: Annotated[int, typer.Argument(help="Call id.")], db: D
     typer.echo(f"Deleted call {call_id}.")
 
 
+@calls_app.command("report")
+def calls_report(out: Annotated[Path, typer.Option("-o", "--out", help="HTML file (or folder) to write; a .csv "
+                                                   "of the call lines goes beside it.")] = Path("calls-report.html"),
+                 since: Annotated[str | None, typer.Option("--since", help="First day, YYYY-MM-DD.")] = None,
+                 until: Annotated[str | None, typer.Option("--until", help="Last day, YYYY-MM-DD.")] = None,
+                 seller: Annotated[str | None, typer.Option(
+                     "--seller", help="Only calls with this named seller.")] = None,
+                 db: DbOption = None) -> None:
+    """A report across kept calls for coaches: topics that worried or interested buyers, each seller's buyers,
+    one line per call. Never includes a seller's private self-coaching."""
+    from microcue.report.across import render_across
+
+    with _store(db) as store:
+        overviews = store.call_overviews(since=since, until=until)
+    if seller:
+        key = " ".join(seller.split()).lower()
+        overviews = [ov for ov in overviews if any(p["role"] == "seller" and p.get("named")
+                                                   and " ".join(p["name"].split()).lower() == key
+                                                   for p in ov["participants"])]
+    if not overviews:
+        typer.echo("No kept calls match" + (f" (seller {seller!r})" if seller else "") + "; nothing written.")
+        return
+    title = f"Calls with {seller}" if seller else "Calls across time"
+    paths = render_across(out, overviews, title=title)
+    n = len(overviews)
+    typer.echo(f"{n} call{'s' * (n != 1)}. Report: {paths['html']} (and {paths['csv'].name})")
+
+
 @app.command("report")
 def report_cmd(call_id: Annotated[int, typer.Argument(help="Call id (see calls list).")],
                out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("microcue-report"),

@@ -14,6 +14,16 @@ def _missing(extra: str, pkg: str) -> None:
     raise MicrocueError(f"the report needs {pkg}; install it with: pip install {pkg}")
 
 
+def package_version() -> str:
+    """microcue's installed version, for the footer ("" when running from a bare source tree)."""
+    try:
+        from importlib.metadata import version
+
+        return version("microcue")
+    except Exception:  # pragma: no cover
+        return ""
+
+
 def render_html(c: ReportContent, *, timelines: list[dict], hidden_timelines: bool = False) -> str:
     try:
         import jinja2
@@ -24,12 +34,7 @@ def render_html(c: ReportContent, *, timelines: list[dict], hidden_timelines: bo
     env = jinja2.Environment(loader=jinja2.PackageLoader("microcue.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
                              lstrip_blocks=True)
-    try:
-        from importlib.metadata import version
-
-        ver = version("microcue")
-    except Exception:  # pragma: no cover
-        ver = ""
+    ver = package_version()
     js = plotly_js().replace("</script", "<\\/script")
     return env.get_template("report.html.j2").render(c=c, timelines=timelines, hidden_timelines=hidden_timelines,
                                                      plotly_js=js, version=ver)

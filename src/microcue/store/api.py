@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, case, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from microcue.store.db import first_line, safe_url
@@ -314,3 +314,67 @@ class Store:
         except SQLAlchemyError as e:
             raise self._wrap(e) from None
         return out
+
+    def call_overviews(self, *, since: str | None = None, until: str | None = None) -> list[dict]:
+        """Every call kept between ``since`` and ``until`` (``YYYY-MM-DD``, both included), oldest first, with what
+        a report across calls needs and nothing private: ``id``, ``created_at``, ``date``, ``source_name``,
+        ``duration_s``, ``participants`` (``id``, ``name``, ``role``, ``named``, ``seconds`` with a face,
+        ``mean_valence``, ``mean_engagement``) and ``cues`` (public cues only, ``Cue.to_dict()`` shape).
+        A few grouped queries, however many calls: fit for a team's thousands."""
+        try:
+            with self.engine.connect() as conn:
+                q = select(CallRow.id, CallRow.created_at, CallRow.source_name, CallRow.duration_s)
+                if since:
+                    q = q.where(CallRow.created_at >= _day(since, "since"))
+                if until:
+                    q = q.where(CallRow.created_at < _day(until, "until", next_day=True))
+                calls = conn.execute(q.order_by(CallRow.created_at, CallRow.id)).all()
+                if not calls:
+                    return []
+                ids = select(q.subquery().c.id)  # the same filter, as a subquery (no list of thousands of ids)
+                parts = defaultdict(list)
+                for r in conn.execute(select(ParticipantRow.call_id, ParticipantRow.pid, ParticipantRow.name,
+                                             ParticipantRow.role, ParticipantRow.named)
+                                      .where(ParticipantRow.call_id.in_(ids)).order_by(ParticipantRow.pid)):
+                    parts[r.call_id].append({"id": r.pid, "name": r.name, "role": r.role, "named": bool(r.named)})
+                s = SignalSecondRow
+                w_val = case((s.valence.is_not(None), s.n), else_=0)
+                w_eng = case((s.engagement.is_not(None), s.n), else_=0)
+                sig = {(r.call_id, r.participant): r for r in conn.execute(
+                    select(s.call_id, s.participant, func.count().label("seconds"),
+                           func.sum(s.n * s.valence).label("v"), func.sum(w_val).label("nv"),
+                           func.sum(s.n * s.engagement).label("e"), func.sum(w_eng).label("ne"))
+                    .where(s.call_id.in_(ids)).group_by(s.call_id, s.participant))}
+                cues = defaultdict(list)
+                public = select(CueRow.__table__).where(CueRow.call_id.in_(ids), CueRow.private.is_(False))
+                for q_ in conn.execute(public.order_by(CueRow.time_s, CueRow.id)):
+                    c = cue_out(q_)
+                    if not is_private(c):
+                        cues[q_.call_id].append(c)
+        except SQLAlchemyError as e:
+            raise self._wrap(e) from None
+        out = []
+        for c in calls:
+            people = []
+            for p in parts[c.id]:
+                r = sig.get((c.id, p["id"]))
+                people.append({**p, "seconds": int(r.seconds) if r else 0,
+                               "mean_valence": float(r.v) / r.nv if r and r.nv else None,
+                               "mean_engagement": float(r.e) / r.ne if r and r.ne else None})
+            out.append({"id": c.id, "created_at": iso(c.created_at), "date": iso(c.created_at)[:10],
+                        "source_name": c.source_name, "duration_s": c.duration_s, "participants": people,
+                        "cues": cues[c.id]})
+        return out
+
+
+def _day(text: str, what: str, *, next_day: bool = False) -> datetime:
+    """``YYYY-MM-DD`` as the start of that day (UTC), or of the next day for an inclusive ``until``."""
+    from datetime import timedelta
+
+    from microcue.errors import InvalidInputError
+
+    try:
+        d = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidInputError(f"--{what} must be a date like 2026-11-25, got {text!r}") from None
+    return d + timedelta(days=1) if next_day else d
