@@ -31,29 +31,24 @@ _UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 _STARTS = np.array([a not in SUPPORT for a in CHANNELS])
 _LOWER_START = np.array([a not in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 
-CONF_FEATURES = ("peak", "duration", "emfacs", "upper", "lower_only", "n_aus")
-"""Named features of an expression episode for its confidence (episode_features):
-peak: log of the apex strength (the strongest AU's rise in units of its threshold, i.e. of the person's own noise);
-duration: log of onset->offset in seconds; emfacs: 1 when the AUs fit an EMFACS combination in full, 0.5 in part,
-0 for "unclear"; upper: 1 when an upper-face AU (au01 au02 au04 au05 au06 au07) reached its threshold;
-lower_only: 1 when only lower-face AUs did; n_aus: how many AUs moved (at most 5)."""
+CONF_FEATURES = ("peak", "duration", "n_aus")
+"""Named features of an expression episode for its confidence (episode_features): peak: log of the apex strength
+(the strongest AU's rise in units of its threshold, i.e. of the person's own noise); duration: log of onset->offset
+in seconds; n_aus: how many AUs moved (at most 5). (EMFACS fit and upper/lower face were tried and did not help on
+the tuning data; speech overlap could not be fitted: every benchmark episode is during speech.)"""
 
-CONF_W = {"bias": 0.0, "peak": 0.0, "duration": 0.0, "emfacs": 0.0, "upper": 0.0, "lower_only": 0.0, "n_aus": 0.0}
+CONF_W = {"bias": 0.331, "peak": 0.101, "duration": -0.406, "n_aus": -0.112}
 """confidence = sigmoid(bias + sum(w * feature)): a small logistic model fitted on the spotting benchmark's tuning
-split (bench/spotting.py score --split tune --calibrate; data and terms: docs/spotting.md, "Confidence")."""
+and calibration splits (bench/spotting.py score --split fit --calibrate; data and terms: docs/spotting.md,
+"Confidence")."""
 
 
-def episode_features(strength: float, duration_s: float, emotion: str, flags, moved: dict) -> dict[str, float]:
+def episode_features(strength: float, duration_s: float, n_aus: int) -> dict[str, float]:
     """The named features of :data:`CONF_FEATURES` for one expression episode."""
-    up = any(moved.get(a, 0.0) >= 1.0 for a in UPPER)
-    low = any(moved.get(a, 0.0) >= 1.0 for a in LOWER)
     return {
         "peak": math.log(max(strength, 1e-3)),
         "duration": math.log(max(duration_s, 0.02)),
-        "emfacs": 0.0 if emotion == "unclear" else 0.5 if "partial" in flags else 1.0,
-        "upper": float(up),
-        "lower_only": float(low and not up),
-        "n_aus": float(min(len(moved), 5)),
+        "n_aus": float(min(n_aus, 5)),
     }
 
 
@@ -327,7 +322,7 @@ class EventSpotter:
             rise[name] = max(rise.get(name, 0.0), float(ep["amax"][i]))
         emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9))
         decision = self._speech_decision(moved, lat, rise, ep) if talk_share > 0.5 else "expression"
-        feats = episode_features(ep["strength"], offset - onset, emotion, flags, moved)
+        feats = episode_features(ep["strength"], offset - onset, len(moved))
         if self.trace_ is not None:  # bench/spotting.py: every candidate episode, for the calibration fit
             self.trace_.append({"onset": onset, "offset": offset, "decision": decision, "emotion": emotion,
                                 "moved": dict(moved), "talk": talk_share, **feats})
