@@ -326,7 +326,9 @@ def main() -> None:
     if a.split == "clean":
         fa = sum(r["n_expr"] for r in recs)
         dur = sum(r["duration"] for r in recs)
-        print(f"## clean (nothing injected): {fa} expression events in {dur:.0f} s = {fa / dur * 60:.2f} per min")
+        flashes = sum(e.kind == "brow_flash" for r in recs for e in r["events"])
+        print(f"## clean (nothing injected): {fa} expression events in {dur:.0f} s = {fa / dur * 60:.2f} per min "
+              f"(and {flashes} brow flashes)")
         for r in recs:
             print(
                 f"  {r['key']}: "
@@ -336,7 +338,7 @@ def main() -> None:
                     if e.kind in ("micro", "macro")
                 )
             )
-        s = {"false_alarms_per_min": round(fa / dur * 60, 2), "events": fa, "seconds": dur}
+        s = {"false_alarms_per_min": round(fa / dur * 60, 2), "events": fa, "seconds": dur, "brow_flashes": flashes}
     else:
         s = summarise(recs, evrecs)
         print(show(a.split, s))

@@ -285,6 +285,11 @@ def test_brow_raise_while_talking_is_a_brow_flash_not_a_surprise():
     flashes = [e for e in ev if e.kind == "brow_flash"]
     assert [(round(e.onset_s), "speech" in e.flags) for e in flashes] == [(3, True), (7, True)]
     assert all(e.emotion is None and set(e.aus) == {"au01", "au02"} for e in flashes)
+    # the inner brow pulled up against a frown (AU1 with some AU4: the worried / sad brow) stays an expression
+    worried = stream(seconds=6, noise=0.005, talk=_talking,
+                     episodes=[(lambda t: _plateau(t, 2.5, 3.5), {"au01": 0.25, "au04": 0.09})])
+    ev = spot_events(worried)
+    assert [(e.kind, e.emotion) for e in ev] == [("macro", "sadness")]
     quiet = stream(seconds=11, noise=0.005, episodes=eps, talk=lambda t, row: row.update(speech=0.0))
     ev = expressions(spot_events(quiet))
     assert [(e.emotion, round(e.onset_s)) for e in ev] == [("surprise", 3), ("unclear", 5), ("surprise", 7)]

@@ -44,10 +44,11 @@ and calibration splits (bench/spotting.py score --split fit --calibrate; data an
 
 
 def episode_features(strength: float, duration_s: float, n_aus: int) -> dict[str, float]:
-    """The named features of :data:`CONF_FEATURES` for one expression episode."""
+    """The named features of :data:`CONF_FEATURES` for one expression episode, clipped to the range the model was
+    fitted on (peak 1-6 thresholds, 0.15-6 s): a 12 s laugh is scored like a 6 s one, not extrapolated."""
     return {
-        "peak": math.log(max(strength, 1e-3)),
-        "duration": math.log(max(duration_s, 0.02)),
+        "peak": math.log(min(max(strength, 1.0), 6.0)),
+        "duration": math.log(min(max(duration_s, 0.15), 6.0)),
         "n_aus": float(min(n_aus, 5)),
     }
 
@@ -392,7 +393,10 @@ class EventSpotter:
         one_sided = any(moved.get(a, 0.0) >= g and lat.get(a) != "both" for a in ("au12", "au14"))
         still_jaw = ep["jaw"] <= self.talk_jaw and any(moved.get(a, 0.0) >= g for a in ("au09", "au10", "au12"))
         low_expr = smile or one_sided or still_jaw or moved.get("au09", 0.0) >= g
-        if up and up - {"au05"} <= {"au01", "au02"} and not wide and not low_expr:
+        # a conversational brow raise lifts the whole brow (AU2 with or without AU1); the inner brow alone pulled up
+        # against a frown (AU1 with AU4) is the sad / worried brow, an expression
+        raise_ = moved.get("au02", 0.0) >= g or "au04" not in moved
+        if up and up - {"au05"} <= {"au01", "au02"} and raise_ and not wide and not low_expr:
             return "brow_flash"
         if up or low_expr:
             return "expression"
