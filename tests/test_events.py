@@ -287,7 +287,7 @@ def test_brow_raise_while_talking_is_a_brow_flash_not_a_surprise():
     assert all(e.emotion is None and set(e.aus) == {"au01", "au02"} for e in flashes)
     # the inner brow pulled up against a frown (AU1 with some AU4: the worried / sad brow) stays an expression
     worried = stream(seconds=6, noise=0.005, talk=_talking,
-                     episodes=[(lambda t: _plateau(t, 2.5, 3.5), {"au01": 0.25, "au04": 0.09})])
+                     episodes=[(lambda t: _plateau(t, 2.5, 3.5), {"au01": 0.2, "au04": 0.075})])
     ev = spot_events(worried)
     assert [(e.kind, e.emotion) for e in ev] == [("macro", "sadness")]
     quiet = stream(seconds=11, noise=0.005, episodes=eps, talk=lambda t, row: row.update(speech=0.0))
