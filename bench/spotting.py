@@ -2,10 +2,11 @@
 
     python bench/spotting.py prepare              # render clips (bench/inject.py) + microcue.analyze, cached
     python bench/spotting.py score --split heldout [--json bench/out/spotting/heldout.json]
-    python bench/spotting.py score --split tune --calibrate   # Platt fit of the confidence on the tuning split
+    python bench/spotting.py score --split fit --calibrate    # fit the confidence model (CONF_W) on tune + calib
 
 Everything lives in bench/out/spotting/ (gitignored): clips/NAME.mp4 + NAME.csv (truth), signals/NAME.parquet.
-Splits: ``tune`` = seed 0 (4 sources x 15/25/30 fps), ``heldout`` = seed 1 (8 sources x 15/25/30 fps),
+Splits: ``tune`` = seed 0 (4 sources x 15/25/30 fps), ``calib`` = seed 2 (the same 4 sources; only for fitting the
+confidence model; ``fit`` = tune + calib), ``heldout`` = seed 1 (8 sources x 15/25/30 fps),
 ``clean`` = the same 8 sources at 25 fps with nothing injected (false alarms per minute).
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -25,6 +25,8 @@ import itertools
 
 import inject
 
+from microcue.events.spotter import CONF_FEATURES
+
 OUT = inject.REPO / "bench" / "out" / "spotting"
 FPS = (15, 25, 30)
 
@@ -32,6 +34,10 @@ FPS = (15, 25, 30)
 def clips(split: str) -> list[tuple[str, int, int | None]]:
     if split == "tune":
         return [(k, f, s) for k in inject.TUNE_SOURCES for f in FPS for s in inject.TUNE_SEEDS]
+    if split == "fit":  # what the confidence model is fitted on (--calibrate)
+        return clips("tune") + clips("calib")
+    if split == "calib":
+        return [(k, f, s) for k in inject.TUNE_SOURCES for f in FPS for s in inject.CALIB_SEEDS]
     if split == "heldout":
         return [(k, f, s) for k in inject.SOURCES for f in FPS for s in inject.HELD_OUT_SEEDS]
     if split == "clean":
@@ -81,21 +87,41 @@ def signals_for(key: str, fps: int, seed: int | None, data: Path):
 
 def prepare(data: Path) -> None:
     t0 = time.time()
-    for split in ("tune", "heldout", "clean"):
+    for split in ("tune", "calib", "heldout", "clean"):
         for key, fps, seed in clips(split):
             df, _, _ = signals_for(key, fps, seed, data)
             print(f"{time.time() - t0:7.1f}s {split} {key} {fps} fps seed {seed}: {len(df)} rows", flush=True)
 
 
+def spot_traced(df, params: dict) -> tuple[list, dict]:
+    """spot_events with every spotter's episode trace kept: (events, {(participant, onset, offset): features})."""
+    from microcue.events import EventSpotter
+
+    spotters: dict = {}
+    events = []
+    for row in df.sort_values("time_s", kind="stable").to_dict("records"):
+        pid = str(row.get("participant") or "P1")
+        if pid not in spotters:
+            spotters[pid] = EventSpotter(pid, **params)
+            spotters[pid].trace_ = []
+        events += spotters[pid].update(row)
+    for sp in spotters.values():
+        events += sp.flush()
+    feats = {(pid, t["onset"], t["offset"]): t for pid, sp in spotters.items() for t in sp.trace_}
+    return sorted(events, key=lambda e: e.onset_s), feats
+
+
 def run(split: str, data: Path, params: dict) -> tuple[list, list]:
     """Spot every clip of a split; return per-clip records and per-event records (for calibration)."""
-    from microcue.events import spot_events
     from microcue.events.evaluate import match, read_truth, score
 
     recs, evrecs = [], []
+    own: dict = {}  # source -> events spotted in its clean rendering (the source's own movements)
     for key, fps, seed in clips(split):
         df, truth_path, dur = signals_for(key, fps, seed, data)
-        events = spot_events(df, **params)
+        events, feats = spot_traced(df, params)
+        if seed is not None and key not in own:
+            own[key] = spot_traced(signals_for(key, 25, None, data)[0], params)[0]
         truth = [t for t in read_truth(truth_path)] if truth_path else []
         tmeta = []
         if truth_path:
@@ -107,7 +133,9 @@ def run(split: str, data: Path, params: dict) -> tuple[list, list]:
         pairs = match(expr, truth)
         hit = {i: j for i, j, _ in pairs}
         for i, e in enumerate(expr):
-            evrecs.append({"clip": f"{key}_{fps}", "conf": e.confidence, "matched": i in hit, "kind": e.kind})
+            f = feats[(e.participant, e.onset_s, e.offset_s)]
+            evrecs.append({"clip": f"{key}_{fps}", "conf": e.confidence, "matched": i in hit, "kind": e.kind,
+                           "features": {k: f[k] for k in CONF_FEATURES}})
         recs.append(
             {
                 "key": key,
@@ -116,12 +144,19 @@ def run(split: str, data: Path, params: dict) -> tuple[list, list]:
                 "res": res,
                 "truth": tmeta,
                 "hit_truth": {j: expr[i] for i, j in hit.items()},
+                "chance": sum(any(_iou(expr[i], o) >= 0.5 for o in own.get(key, ())) for i in hit),
                 "n_expr": len(expr),
                 "duration": dur,
                 "events": events,
             }
         )
     return recs, evrecs
+
+
+def _iou(a, b) -> float:
+    inter = max(0.0, min(a.offset_s, b.offset_s) - max(a.onset_s, b.onset_s))
+    union = max(a.offset_s, b.offset_s) - min(a.onset_s, b.onset_s)
+    return inter / union if union > 0 else 0.0
 
 
 def summarise(recs: list, evrecs: list) -> dict:
@@ -157,6 +192,11 @@ def summarise(recs: list, evrecs: list) -> dict:
             "n_true": nt,
             "n_pred": npred,
         }
+        # hits that the source's own movement explains: the matched event is also spotted (IoU >= 0.5, as an
+        # expression or a brow flash) in the same source rendered with nothing injected (clean, same source times)
+        chance = sum(r["chance"] for r in rs)
+        agg["overall"]["chance_hits"] = chance
+        agg["overall"]["recall_not_chance"] = round((tp - chance) / nt, 3) if nt else 0.0
         errs = {"onset": [], "apex": [], "offset": []}
         emo = []
         for r in rs:
@@ -211,16 +251,19 @@ def summarise(recs: list, evrecs: list) -> dict:
     return out
 
 
-def calibrate(evrecs: list) -> tuple[float, float]:
-    """Platt scaling of the current confidence: fit a, b in sigmoid(a * logit(c) + b) to matched / not."""
-    x = np.array([math.log(max(e["conf"], 1e-4) / max(1 - e["conf"], 1e-4)) for e in evrecs])
+def calibrate(evrecs: list, l2: float = 3.0) -> dict:
+    """Fit the confidence model: logistic regression of matched / not on the named episode features
+    (microcue.events.spotter.CONF_FEATURES), L2 penalty ``l2`` on the weights (not the bias), Newton steps."""
+    x = np.array([[1.0] + [e["features"][k] for k in CONF_FEATURES] for e in evrecs])
     y = np.array([float(e["matched"]) for e in evrecs])
-    a, b = 1.0, 0.0
-    for _ in range(500):
-        p = 1 / (1 + np.exp(-(a * x + b)))
-        ga, gb = np.sum((p - y) * x) / len(x), np.sum(p - y) / len(x)
-        a, b = a - 0.5 * ga, b - 0.5 * gb
-    return float(a), float(b)
+    pen = np.diag([0.0] + [l2] * len(CONF_FEATURES))
+    w = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(x @ w)))
+        grad = x.T @ (p - y) + pen @ w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + pen
+        w -= np.linalg.solve(hess, grad)
+    return {"bias": round(float(w[0]), 3)} | {k: round(float(v), 3) for k, v in zip(CONF_FEATURES, w[1:])}
 
 
 def show(name: str, s: dict) -> str:
@@ -232,10 +275,13 @@ def show(name: str, s: dict) -> str:
         ),
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    chance: list[str] = []
     for fps in [str(f) for f in FPS] + ["all"]:
         if fps not in s:
             continue
         a = s[fps]
+        chance.append(f"{fps}: {a['overall']['chance_hits']} of {a['overall']['tp']} hits "
+                      f"(recall without them {a['overall']['recall_not_chance']})")
         mi, ma = a["micro"], a["macro"]
         lines.append(
             f"| {fps} | {mi['precision']}/{mi['recall']}/{mi['f1']} ({mi['tp']}/{mi['n_true']}) | "
@@ -243,6 +289,7 @@ def show(name: str, s: dict) -> str:
             f"{a['overall']['f1']} | {a['onset_mae_s']} | {a['apex_mae_s']} | {a['offset_mae_s']} | "
             f"{a['emotion_accuracy']} | {a['false_alarms_per_min']} |"
         )
+    lines.append("\nhits the source's own movement explains (also spotted with nothing injected): " + "; ".join(chance))
     for field in ("amp", "bin", "inj_kind"):
         tab = s.get(f"by_{field}", {})
         if tab:
@@ -261,7 +308,7 @@ def show(name: str, s: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cmd", choices=["prepare", "score"])
-    ap.add_argument("--split", default="heldout", choices=["tune", "heldout", "clean"])
+    ap.add_argument("--split", default="heldout", choices=["tune", "calib", "fit", "heldout", "clean"])
     ap.add_argument("--data", default=str(inject.DEFAULT_DATA))
     ap.add_argument("--json", default=None)
     ap.add_argument("--calibrate", action="store_true")
@@ -279,7 +326,9 @@ def main() -> None:
     if a.split == "clean":
         fa = sum(r["n_expr"] for r in recs)
         dur = sum(r["duration"] for r in recs)
-        print(f"## clean (nothing injected): {fa} expression events in {dur:.0f} s = {fa / dur * 60:.2f} per min")
+        flashes = sum(e.kind == "brow_flash" for r in recs for e in r["events"])
+        print(f"## clean (nothing injected): {fa} expression events in {dur:.0f} s = {fa / dur * 60:.2f} per min "
+              f"(and {flashes} brow flashes)")
         for r in recs:
             print(
                 f"  {r['key']}: "
@@ -289,12 +338,13 @@ def main() -> None:
                     if e.kind in ("micro", "macro")
                 )
             )
-        s = {"false_alarms_per_min": round(fa / dur * 60, 2), "events": fa, "seconds": dur}
+        s = {"false_alarms_per_min": round(fa / dur * 60, 2), "events": fa, "seconds": dur, "brow_flashes": flashes}
     else:
         s = summarise(recs, evrecs)
         print(show(a.split, s))
         if a.calibrate:
-            print("platt a, b =", calibrate(evrecs))
+            print(f"CONF_W = {calibrate(evrecs)}  # fitted on {len(evrecs)} events, "
+                  f"{sum(e['matched'] for e in evrecs)} matched")
     if a.json:
         Path(a.json).write_text(json.dumps(s, indent=1))
 

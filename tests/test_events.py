@@ -262,14 +262,38 @@ def test_speech_lower_face_that_follows_the_mouth_is_not_an_event():
 
 
 def test_expressions_during_speech_survive_the_speech_gate():
-    rows = stream(seconds=9, noise=0.005, talk=_talking,
-                  episodes=[(lambda t: _plateau(t, 2.5, 3.5), {"au01": 0.4, "au02": 0.4}),          # brows up
+    rows = stream(seconds=12, noise=0.005, talk=_talking,
+                  episodes=[(lambda t: _plateau(t, 2.5, 3.5), {"au01": 0.4, "au02": 0.4, "au05": 0.3}),  # wide eyes
                             (lambda t: _plateau(t, 5.0, 6.2), {"au06": 0.4, "au12": 0.5, "au12_l": 0.5,
-                                                              "au12_r": 0.5})])             # Duchenne smile
+                                                              "au12_r": 0.5}),              # Duchenne smile
+                            (lambda t: _plateau(t, 8.0, 8.8), {"au04": 0.4})])              # brows drawn down
     ev = expressions(spot_events(rows))
-    assert [e.emotion for e in ev] == ["surprise", "happiness"]
+    assert [e.emotion for e in ev] == ["surprise", "happiness", "anger"]
     assert all("speech" in e.flags for e in ev)
     assert "duchenne" in ev[1].flags
+
+
+def test_brow_raise_while_talking_is_a_brow_flash_not_a_surprise():
+    """A conversational brow raise (AU1+AU2 without the eyes widening) during speech is a brow_flash flagged speech;
+    a lone lower-lip / chin movement during speech is dropped; the same brow raise in silence is a surprise."""
+    eps = [(lambda t: _plateau(t, 2.5, 3.2), {"au01": 0.4, "au02": 0.4}),
+           (lambda t: _plateau(t, 5.0, 5.6), {"au17": 0.5}),
+           (lambda t: _plateau(t, 7.0, 9.5), {"au01": 0.3, "au02": 0.5})]
+    rows = stream(seconds=11, noise=0.005, talk=_talking, episodes=eps)
+    ev = spot_events(rows)
+    assert expressions(ev) == []
+    flashes = [e for e in ev if e.kind == "brow_flash"]
+    assert [(round(e.onset_s), "speech" in e.flags) for e in flashes] == [(3, True), (7, True)]
+    assert all(e.emotion is None and set(e.aus) == {"au01", "au02"} for e in flashes)
+    # the inner brow pulled up against a frown (AU1 with some AU4: the worried / sad brow) stays an expression
+    worried = stream(seconds=6, noise=0.005, talk=_talking,
+                     episodes=[(lambda t: _plateau(t, 2.5, 3.5), {"au01": 0.2, "au04": 0.075})])
+    ev = spot_events(worried)
+    assert [(e.kind, e.emotion) for e in ev] == [("macro", "sadness")]
+    quiet = stream(seconds=11, noise=0.005, episodes=eps, talk=lambda t, row: row.update(speech=0.0))
+    ev = expressions(spot_events(quiet))
+    assert [(e.emotion, round(e.onset_s)) for e in ev] == [("surprise", 3), ("unclear", 5), ("surprise", 7)]
+    assert not any("speech" in e.flags for e in ev)
 
 
 def test_laugh_with_upper_lip_raise_is_happiness_and_crying_is_sadness():

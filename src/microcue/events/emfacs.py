@@ -38,7 +38,8 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
         rise: AU name -> peak rise above its floor in AU units (0..1), when known. Used for the two patterns the
             threshold-relative strengths get wrong: a laugh (AU12 the largest lower-face rise, AU10/AU9/AU25 pulled
             along by the broad mouth) is happiness, not disgust; crying (brows lowered / inner brows up, with the
-            eyes squeezed shut or the lip corners down) is sadness, even when the stretched mouth reads as AU12.
+            eyes squeezed shut or the lip corners down, AU15) is sadness, even when the stretched mouth reads as
+            AU12. AU12 names a smile only when it is at least as strong as the brow raise (AU1/AU2).
         eyes_closed: share of the episode with the eyes closed (``blink`` > 0.5), 0..1.
     Returns:
         (emotion or "unclear", flags) with flags among duchenne, social, upper_face, lower_face, partial.
@@ -60,9 +61,12 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
     r = rise or {}
     low_top = max([r.get(a, 0.0) for a in LOWER if a != "au26"] or [0.0])
     brow = strong("au04") + 0.5 * strong("au01") if "au02" not in has or strong("au04") > strong("au02") else 0.0
-    crying = "au04" in has and (eyes_closed >= 0.4 or {"au15", "au17"} & has) and brow >= 0.5 * max(moved.values())
+    crying = "au04" in has and (eyes_closed >= 0.4 or "au15" in has) and brow >= 0.5 * max(moved.values())
+    # a smile names the episode only when AU12 is not dominated by a brow raise (a conversational brow raise that
+    # pulls a small AU12 along is not happiness)
+    smile_leads = strong("au12") >= max(strong("au01"), strong("au02"))
     laugh = (r.get("au12", 0.0) >= 0.15 and r.get("au12", 0.0) >= 0.7 * low_top and not one_sided
-             and strong("au04") < max(strong("au12"), 1.0)
+             and strong("au04") < max(strong("au12"), 1.0) and smile_leads
              and (strong("au12") >= 0.3 * max(moved.values()) or r.get("au12", 0.0) >= 0.3))
     if crying:
         emotion = "sadness"
@@ -73,7 +77,7 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
             flags.remove("upper_face")
         emotion = "happiness"
         flags.append("duchenne" if strong("au06") >= 0.6 or r.get("au06", 0.0) >= 0.1 else "social")
-    elif "au12" in has and not one_sided:
+    elif "au12" in has and not one_sided and smile_leads:
         emotion = "happiness"
         flags.append("duchenne" if strong("au06") >= 0.6 else "social")
     elif one_sided and not ({"au15", "au04"} & has and strong("au15") + strong("au04") > strong("au12")):

@@ -154,7 +154,6 @@ class Region:
                     "mo_lo": mo,
                     "mo_hi": mo,
                     "mo_spread": self.mo_spread_,
-                    "trace": [(mo, act[:NCH].copy())],
                     "antag": set(),
                     "apex_z": z.copy(),
                     "apex_act": act[:NCH].copy(),
@@ -178,8 +177,6 @@ class Region:
         ep["closed"] += self.p.closed_ * dt
         if reliable:
             ep["mo_lo"], ep["mo_hi"] = min(ep["mo_lo"], mo), max(ep["mo_hi"], mo)
-            if len(ep["trace"]) < 150:  # bounded: the first 150 reliable rows (5 s at 30 fps)
-                ep["trace"].append((mo, act[:NCH].copy()))
         ep["reliable"] += dt if reliable else 0.0
         if ep["apex3"][2] is None and ep["apex3"][1][0] < t:
             ep["apex3"][2] = (t, s)
@@ -269,7 +266,6 @@ class Region:
             "talk": ep["talk"],
             "closed": ep["closed"],
             "jaw": (ep["mo_hi"] - ep["mo_lo"]) / max(ep["mo_spread"], 1e-3),
-            "follow": _follow(ep["trace"]),
         }
 
 
@@ -293,23 +289,7 @@ def merge(a: dict, b: dict) -> dict:
         "closed": a["closed"] + b["closed"],
         "talk": a["talk"] + b["talk"],
         "jaw": max(a["jaw"], b["jaw"]),
-        "follow": np.maximum(a["follow"], b["follow"]),
     }
-
-
-def _follow(trace: list) -> np.ndarray:
-    """Per channel: correlation of its rise with the lip gap over the episode (1: it moves with the mouth opening,
-    as in talking; ~0 or negative: it does not). 1 when there are too few rows or the lip gap did not move."""
-    if len(trace) < 4:
-        return np.ones(NCH)
-    mo = np.array([m for m, _ in trace])
-    a = np.array([v for _, v in trace])
-    mc = mo - mo.mean()
-    ac = a - a.mean(0)
-    den = np.sqrt((mc @ mc) * np.sum(ac * ac, 0))
-    if mc @ mc < 1e-8:
-        return np.zeros(NCH)  # the mouth did not move at all: nothing follows it
-    return np.where(den > 1e-12, (mc @ ac) / np.maximum(den, 1e-12), 0.0)
 
 
 def iou(a: dict, b: dict) -> float:

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from microcue.events.emfacs import LOWER, name_expression
+from microcue.events.emfacs import LOWER, UPPER, name_expression
 from microcue.events.episodes import (
     ALIAS,
     ALL,
@@ -31,26 +31,33 @@ _UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 _STARTS = np.array([a not in SUPPORT for a in CHANNELS])
 _LOWER_START = np.array([a not in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 
-# confidence = sigmoid(CONF_W . features(event)), features from the event's own fields (so it can be refitted from
-# any events.json): 1, log intensity, AUs moved (<= 5), speech flag, log duration, upper-only, lower-only.
-# Fitted on the spotting benchmark's tuning split (bench/spotting.py score --split tune --calibrate).
-CONF_W = (-0.007, 0.122, -0.06, -0.399, -0.045, -0.22, -0.277)
+CONF_FEATURES = ("peak", "duration", "n_aus")
+"""Named features of an expression episode for its confidence (episode_features): peak: log of the apex strength
+(the strongest AU's rise in units of its threshold, i.e. of the person's own noise); duration: log of onset->offset
+in seconds; n_aus: how many AUs moved (at most 5). (EMFACS fit and upper/lower face were tried and did not help on
+the tuning data; speech overlap could not be fitted: every benchmark episode is during speech.)"""
+
+CONF_W = {"bias": 0.529, "peak": 0.12, "duration": -0.359, "n_aus": -0.222}
+"""confidence = sigmoid(bias + sum(w * feature)): a small logistic model fitted on the spotting benchmark's tuning
+and calibration splits (bench/spotting.py score --split fit --calibrate; data and terms: docs/spotting.md,
+"Confidence")."""
 
 
-def confidence(
-    intensity: float, n_aus: int, speech: bool, duration_s: float, upper_only: bool, lower_only: bool
-) -> float:
+def episode_features(strength: float, duration_s: float, n_aus: int) -> dict[str, float]:
+    """The named features of :data:`CONF_FEATURES` for one expression episode, clipped to the range the model was
+    fitted on (peak 1-6 thresholds, 0.15-6 s): a 12 s laugh is scored like a 6 s one, not extrapolated."""
+    return {
+        "peak": math.log(min(max(strength, 1.0), 6.0)),
+        "duration": math.log(min(max(duration_s, 0.15), 6.0)),
+        "n_aus": float(min(n_aus, 5)),
+    }
+
+
+def confidence(features: dict[str, float], weights: dict[str, float] | None = None) -> float:
     """Probability that an expression event is real (calibrated on the benchmark; docs/benchmarks.md)."""
-    f = (
-        1.0,
-        math.log(max(intensity, 1e-3)),
-        min(n_aus, 5),
-        float(speech),
-        math.log(max(duration_s, 0.02)),
-        float(upper_only),
-        float(lower_only),
-    )
-    return 1.0 / (1.0 + math.exp(-sum(w * x for w, x in zip(CONF_W, f))))
+    w = CONF_W if weights is None else weights
+    z = w.get("bias", 0.0) + sum(w.get(k, 0.0) * v for k, v in features.items())
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
 class EventSpotter:
@@ -89,11 +96,16 @@ class EventSpotter:
             episode of eye AUs only that overlaps a blink is dropped.
         min_quality, max_pose_speed_dps: rows below this quality or with head rotation faster than this are
             unreliable: they can neither start nor end an episode (values are held).
-        talk_gate, talk_jaw: during talking (the row's ``speech`` field from the audio VAD when present, else
-            ``mouth_activity`` above the middle of ``speech_lo``..``speech_hi``) an episode is kept only if an
-            upper-face AU (au01 au02 au04 au05) peaked at ``talk_gate`` x its threshold, or AU6+AU12 moved together,
-            or AU12/AU14 moved on one side, or AU9/AU10/AU12 moved while the lip gap's range during the episode
-            stayed under ``talk_jaw`` x its usual range (q90 - q10 over the calm window). ``talk_gate`` <= 0: off.
+        talk_gate, talk_jaw, talk_low, talk_wide: the expression-vs-speech decision for an episode that spends more
+            than half its time in talking (the row's ``speech`` field from the audio VAD when present, else
+            ``mouth_activity`` above the middle of ``speech_lo``..``speech_hi``). An AU counts as evidence when its
+            peak reached ``talk_gate`` x its threshold. Kept as an expression: any upper-face AU other than a brow
+            raise (AU4, AU6, AU7; AU5 when the eyes widen: AU5 >= ``talk_wide`` x the brow raise), a smile (AU12 the
+            largest lower-face rise), a one-sided AU12/AU14, a nose wrinkle (AU9), AU9/AU10/AU12 while the lip gap
+            stayed still (its range under ``talk_jaw`` x its usual q90 - q10), or two lower-face AUs with one at
+            ``talk_low`` x its threshold. A brow raise (AU1/AU2) with nothing of that is a conversational
+            ``brow_flash`` (flagged ``speech``), not a surprise; anything else (a lone lower-lip / chin movement) is
+            speech and dropped. ``talk_gate`` <= 0: off.
         max_gap_s: a step between rows longer than this is a gap (face not found): an open episode is dropped.
         nod_*, shake_*, gaze_*: see :class:`microcue.events.head.OscillationDetector` / ``GazeAversionDetector``.
     Latency: an expression event is returned at most ``max_delay_s`` = ``max(merge_gap_s, max_wait_s) +
@@ -129,9 +141,10 @@ class EventSpotter:
         min_quality: float = 0.3,
         max_pose_speed_dps: float = 90.0,
         max_gap_s: float = 0.35,
-        talk_gate: float = 1.2,
+        talk_gate: float = 1.0,
         talk_jaw: float = 0.5,
-        talk_follow: float = 0.0,
+        talk_low: float = 2.0,
+        talk_wide: float = 0.5,
         nod_min_deg: float = 3.0,
         shake_min_deg: float = 4.0,
         gaze_min_s: float = 1.0,
@@ -159,8 +172,9 @@ class EventSpotter:
         self.min_quality = min_quality
         self.max_pose_speed_dps = max_pose_speed_dps
         self.max_gap_s = max_gap_s
-        self.talk_gate, self.talk_jaw, self.talk_follow = talk_gate, talk_jaw, talk_follow
+        self.talk_gate, self.talk_jaw, self.talk_low, self.talk_wide = talk_gate, talk_jaw, talk_low, talk_wide
         self.nod_min_deg, self.shake_min_deg, self.gaze_min_s = nod_min_deg, shake_min_deg, gaze_min_s
+        self.trace_: list[dict] | None = None  # set to [] to record every candidate episode (bench/spotting.py)
         self.reset()
 
     @property
@@ -303,13 +317,18 @@ class EventSpotter:
         if ep["reliable"] / max(ep["dur"], 1e-9) < 0.5:
             return []  # seen mostly through unreliable rows (head turn, poor tracking)
         talk_share = ep["talk"] / max(ep["dur"], 1e-9)
-        if talk_share > 0.5 and not self._beyond_speech(moved, lat, ep):
-            return []  # a movement of talking, not an expression
         rise: dict[str, float] = {}
         for i, a in enumerate(CHANNELS):
             name = ALIAS.get(a, a)
             rise[name] = max(rise.get(name, 0.0), float(ep["amax"][i]))
         emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9))
+        decision = self._speech_decision(moved, lat, rise, ep) if talk_share > 0.5 else "expression"
+        feats = episode_features(ep["strength"], offset - onset, len(moved))
+        if self.trace_ is not None:  # bench/spotting.py: every candidate episode, for the calibration fit
+            self.trace_.append({"onset": onset, "offset": offset, "decision": decision, "emotion": emotion,
+                                "moved": dict(moved), "talk": talk_share, **feats})
+        if decision == "speech":
+            return []  # a movement of talking, not an expression
         if emotion == "happiness" and "au12" not in moved:
             moved["au12"] = 1.0
         flags = list(flags)
@@ -321,19 +340,26 @@ class EventSpotter:
             flags.append("speech")
         if reliable_share < 0.8:
             flags.append("low_quality")
+        conf = round(confidence(feats), 3)
+        intensity = round(float(ep["amax"].max()), 4)
+        brow = {
+            "kind": "brow_flash",
+            "onset_s": onset,
+            "apex_s": apex_t,
+            "offset_s": offset,
+            "emotion": None,
+            "confidence": conf,
+            "aus": tuple(a for a in ("au01", "au02") if a in moved),
+            "intensity": intensity,
+            "laterality": lat["au02"] if "au02" in moved else lat["au01"],
+            "flags": tuple(f for f in flags if f in ("speech", "low_quality")),
+        }
+        if decision == "brow_flash":
+            return [self._make(**brow)]  # a conversational brow raise while talking: not a surprise
         sided = [a for a in sorted(moved, key=lambda a: -moved[a]) if a in lat]
         laterality = lat[sided[0]] if sided else ("both" if moved else None)
-        conf = confidence(
-            float(ep["amax"].max()),
-            len(moved),
-            "speech" in flags,
-            offset - onset,
-            "upper_face" in flags,
-            "lower_face" in flags,
-        )
         aus = tuple(sorted(moved, key=lambda a: -moved[a]))
         kind = "micro" if offset - onset <= self.micro_max_s else "macro"
-        intensity = float(ep["amax"].max())
         ev = [
             {
                 "kind": kind,
@@ -341,48 +367,41 @@ class EventSpotter:
                 "apex_s": apex_t,
                 "offset_s": offset,
                 "emotion": emotion,
-                "confidence": round(conf, 3),
+                "confidence": conf,
                 "aus": aus,
-                "intensity": round(intensity, 4),
+                "intensity": intensity,
                 "laterality": laterality,
                 "flags": tuple(flags),
             }
         ]
         up = {"au01", "au02"} <= set(moved) and not (set(moved) & set(LOWER)) and 0.15 <= offset - onset <= 1.0
         if up:
-            ev.append(
-                {
-                    "kind": "brow_flash",
-                    "onset_s": onset,
-                    "apex_s": apex_t,
-                    "offset_s": offset,
-                    "emotion": None,
-                    "confidence": round(conf, 3),
-                    "aus": ("au01", "au02"),
-                    "intensity": round(intensity, 4),
-                    "laterality": lat["au02"],
-                    "flags": (),
-                }
-            )
+            ev.append(brow | {"aus": ("au01", "au02"), "laterality": lat["au02"], "flags": ()})
         return [self._make(**e) for e in ev]
 
-    def _beyond_speech(self, moved: dict, lat: dict, ep: dict) -> bool:
-        """An episode during speech is kept only with evidence that talking does not produce: a clear upper-face
-        movement, a cheek raise with the lip-corner pull (AU6+AU12), a one-sided AU12/AU14, or a nose wrinkle /
-        upper-lip raise (AU9/AU10) or lip-corner pull while the jaw stayed still."""
+    def _speech_decision(self, moved: dict, lat: dict, rise: dict, ep: dict) -> str:
+        """For an episode during talking: ``"expression"``, ``"brow_flash"`` (a conversational brow raise) or
+        ``"speech"`` (a movement of talking: dropped). See the class docstring (talk_*) and docs/spotting.md."""
         if self.talk_gate <= 0:
-            return True
+            return "expression"
         g = self.talk_gate
-        if any(moved.get(a, 0.0) >= g for a in ("au01", "au02", "au04", "au05")):
-            return True
-        if moved.get("au06", 0.0) >= 1.0 and moved.get("au12", 0.0) >= 1.0:
-            return True
-        if any(a in moved and lat.get(a) != "both" and moved[a] >= 1.0 for a in ("au12", "au14")):
-            return True
-        if ep["jaw"] <= self.talk_jaw and any(moved.get(a, 0.0) >= 1.0 for a in ("au09", "au10", "au12")):
-            return True
-        fol = dict(zip(CHANNELS, ep["follow"]))
-        return any(moved.get(a, 0.0) >= 1.0 and fol[a] < self.talk_follow for a in LOWER if a in fol and a != "au26")
+        up = {a for a in UPPER if moved.get(a, 0.0) >= g}
+        brow = max(moved.get("au01", 0.0), moved.get("au02", 0.0))
+        wide = moved.get("au05", 0.0) >= g and moved.get("au05", 0.0) >= self.talk_wide * brow
+        low_top = max([rise.get(a, 0.0) for a in LOWER if a != "au26"] or [0.0])
+        smile = moved.get("au12", 0.0) >= g and rise.get("au12", 0.0) >= 0.7 * low_top
+        one_sided = any(moved.get(a, 0.0) >= g and lat.get(a) != "both" for a in ("au12", "au14"))
+        still_jaw = ep["jaw"] <= self.talk_jaw and any(moved.get(a, 0.0) >= g for a in ("au09", "au10", "au12"))
+        low_expr = smile or one_sided or still_jaw or moved.get("au09", 0.0) >= g
+        # a conversational brow raise lifts the whole brow (AU2 with or without AU1); the inner brow alone pulled up
+        # against a frown (AU1 with AU4) is the sad / worried brow, an expression
+        raise_ = moved.get("au02", 0.0) >= g or "au04" not in moved
+        if up and up - {"au05"} <= {"au01", "au02"} and raise_ and not wide and not low_expr:
+            return "brow_flash"
+        if up or low_expr:
+            return "expression"
+        lows = [moved[a] for a in LOWER if a != "au26" and moved.get(a, 0.0) >= g]
+        return "expression" if len(lows) >= 2 and max(lows) >= self.talk_low else "speech"
 
     def _make(self, **kw) -> ExpressionEvent:
         self.n_events_ += 1
