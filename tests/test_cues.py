@@ -92,6 +92,8 @@ def test_genuine_vs_polite_smile():
 
 def test_lights_up_brow_flash_and_lean_in():
     assert "lights_up" in kinds(run([ev(kind="brow_flash", aus=("au01", "au02"))]))
+    # the same raise while they talk (the spotter flags it "speech") is emphasis, not lighting up
+    assert "lights_up" not in kinds(run([ev(kind="brow_flash", aus=("au01", "au02"), flags=("speech",))]))
     lean = rows(face_scale=lambda t: np.where((t > 20) & (t < 24), 1.15, 1.0))
     c = [x for x in run(signals=lean) if x.kind == "lights_up"]
     assert c and 19.5 <= c[0].time_s <= 20.5 and "leaned in" in c[0].observation

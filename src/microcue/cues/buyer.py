@@ -198,6 +198,8 @@ def face_cues(ctx, pid: str) -> list:
             )
         elif e.kind == "brow_flash" and e.confidence >= MIN_EVENT_CONFIDENCE:
             smiles = [s for s in _near(evs, e.onset_s, e.offset_s, is_smile) if "duchenne" in s.flags]
+            if "speech" in e.flags and not smiles:
+                continue  # brows raised for emphasis while they talk: punctuation of speech, not lighting up
             conf = event_confidence(e) * (1.2 if smiles else 1.0)
             cues.append(
                 ctx.cue(
