@@ -42,16 +42,24 @@ def voice_activity(path, *, frame_ms: int = 30, aggressiveness: int = 2, hangove
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    from microcue.audio import decode_mono
+    from microcue.audio import iter_mono
 
-    decoded = decode_mono(path, sample_format="s16", rate=RATE, stream_index=stream_index)
+    decoded = iter_mono(path, sample_format="s16", rate=RATE, stream_index=stream_index)
     if decoded is None:
         return np.zeros(0), np.zeros(0, bool)
-    pcm, start = decoded
+    start, chunks = decoded
     n = RATE * frame_ms // 1000
-    nf = len(pcm) // n
     vad = webrtcvad.Vad(aggressiveness)
-    raw = np.array([vad.is_speech(pcm[k * n:(k + 1) * n].tobytes(), RATE) for k in range(nf)], bool)
+    # streamed: 30 ms frames as the audio is decoded, carrying the remainder over (memory: the decisions only)
+    decisions = bytearray()
+    rest = np.zeros(0, np.int16)
+    for chunk in chunks:
+        buf = np.concatenate([rest, chunk]) if len(rest) else chunk
+        k = len(buf) // n
+        decisions.extend(vad.is_speech(buf[i * n:(i + 1) * n].tobytes(), RATE) for i in range(k))
+        rest = buf[k * n:]
+    raw = np.frombuffer(bytes(decisions), dtype=np.uint8).astype(bool)
+    nf = len(raw)
     times = start + (np.arange(nf) + 0.5) * frame_ms / 1000.0
     h = int(round(hangover_s * 1000 / frame_ms))
     if h > 0 and raw.any():
