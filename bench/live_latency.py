@@ -2,11 +2,17 @@
 
     .venv/bin/python bench/live_latency.py [--json bench/out/live_latency.json]
 
-Two replays of real footage from ../shared/data (research-only, not in the repository): one face
-(LivePortrait d10, 512x512, 30 fps) and a two-tile gallery made here from d10 and d18 (1280x720, 30 fps).
-Reports frames dropped, capture-to-processed latency per frame, and frame-to-event latency (from the capture of
-the frame that completed an event to its emission; the spotter's own confirmation delay comes on top, because
-an event can only complete once its offset is seen: at most 0.8 s, docs/spotting.md).
+Replays of real footage from ../shared/data (research-only, not in the repository): one face (LivePortrait d10,
+512x512, 30 fps), a two-tile gallery made here from d10 and d18 (1280x720, 30 fps), and two sources at once (d18
+as the call, d10 as the seller's own camera, like ``--replay d18 --replay-self d10``).
+Reports frames dropped (per source), capture-to-processed latency per frame, frame-to-event latency (from the
+capture of the frame that completed an event to its emission), and, from the --events-out records alone:
+
+- apex-to-provisional: from the moment the replay clock made the apex frame due to the provisional event's
+  emission (``emitted_wall_s - (captured_wall_s - (frame_time_s - apex_s))``);
+- offset-to-confirmation: the same from the offset frame to the final event's emission (this includes the
+  spotter's confirmation delay, at most 0.8 s of video after the offset, docs/spotting.md);
+- how much earlier the provisional came than the event that confirmed it.
 """
 
 from __future__ import annotations
@@ -52,15 +58,44 @@ def two_tile(out: Path) -> Path:
     return out
 
 
-def run(path: Path) -> dict:
+def _pct(values) -> dict:
+    import numpy as np
+
+    v = np.asarray(values, float)
+    if not len(v):
+        return dict(n=0, p50_s=None, p95_s=None)
+    return dict(n=int(len(v)), p50_s=round(float(np.percentile(v, 50)), 3),
+                p95_s=round(float(np.percentile(v, 95)), 3))
+
+
+def since(rec: dict, t_s: float) -> float:
+    """Wall seconds from the moment the replay clock made video time ``t_s`` due to the record's emission."""
+    return rec["emitted_wall_s"] - (rec["captured_wall_s"] - (rec["frame_time_s"] - t_s))
+
+
+def run(path: Path, self_path: Path | None = None) -> dict:
     from microcue.live.runner import LiveRunner
     from microcue.live.sources import ReplaySource
 
     with tempfile.TemporaryDirectory() as tmp:
-        res = LiveRunner(ReplaySource(path), out_dir=tmp).run()
-    return dict(clip=path.name, frames_captured=res.frames_captured, frames_dropped=res.frames_dropped,
+        ev_path = Path(tmp) / "events.jsonl"
+        res = LiveRunner(ReplaySource(path), self_source=ReplaySource(self_path) if self_path else None,
+                         out_dir=Path(tmp) / "out", events_out=ev_path).run()
+        recs = [json.loads(line) for line in ev_path.read_text().splitlines()]
+    timed = [r for r in recs if r["type"] == "event" and r["captured_wall_s"] is not None]
+    prov = {r["id"]: r for r in timed if r["provisional"]}
+    final = [r for r in timed if not r["provisional"] and r["kind"] in ("micro", "macro")]
+    lead = [f["emitted_wall_s"] - prov[i]["emitted_wall_s"] for f in final for i in f.get("replaces", [])
+            if i in prov]
+    return dict(clip=path.name + (f" + self {self_path.name}" if self_path else ""),
+                frames_captured=res.frames_captured, frames_dropped=res.frames_dropped, sources=res.sources,
                 faces=len(res.participants), frame_latency=res.frame_latency_summary(),
-                frame_to_event_latency=res.latency_summary(), events=len(res.events))
+                frame_to_event_latency=res.latency_summary(), events=len(res.events),
+                provisional=len(prov), confirmed=sum(len(f.get("replaces", [])) for f in final),
+                withdrawn=sum(r["type"] == "withdrawn" for r in recs),
+                apex_to_provisional=_pct([since(r, r["apex_s"]) for r in prov.values()]),
+                offset_to_confirmation=_pct([since(r, r["offset_s"]) for r in final]),
+                provisional_lead=_pct(lead))
 
 
 def main(argv=None) -> int:
@@ -72,7 +107,8 @@ def main(argv=None) -> int:
         return 1
     out_dir = REPO / "bench" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = [run(DATA / "d10.mp4"), run(two_tile(out_dir / "two_tile_30fps.mp4"))]
+    rows = [run(DATA / "d10.mp4"), run(two_tile(out_dir / "two_tile_30fps.mp4")),
+            run(DATA / "d18.mp4", self_path=DATA / "d10.mp4")]
     for r in rows:
         print(json.dumps(r), flush=True)
     if args.json:

@@ -4,7 +4,7 @@ One or two sources: the call (``--replay`` / ``--screen``; faces are the others,
 ``analyze``) and, optionally, the seller's own camera (``--camera`` / ``--replay-self``; its faces are the
 seller's). Each source has its own capture thread and its own bounded queue: when processing falls behind, the
 oldest waiting frame of that source is dropped (and counted per source), never memory. The main thread takes the
-waiting frame captured first, whichever source it came from, and runs it through that source's own FaceStage ->
+next waiting frame (the sources take turns) and runs it through that source's own FaceStage ->
 SignalStage (a source has its own image coordinates and tracker) and one EventSpotter per participant, the very
 objects ``analyze`` uses. Participants of all sources share one numbering (P1, P2, ... in order of first
 appearance). When any source ends (a replay is over, a camera is unplugged, a source raises) the session ends:
@@ -205,6 +205,7 @@ class LiveRunner:
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._first_done: _Feed | None = None
+        self._turn = 0
 
     @property
     def name(self) -> str:
@@ -239,7 +240,7 @@ class LiveRunner:
                 self._cond.notify()
 
     def _next(self):
-        """The waiting frame captured first, from any source: (feed, frame, captured), or None when a source has
+        """The next waiting frame (the sources take turns): (feed, frame, captured), or None when a source has
         ended and its frames are all processed (the session ends)."""
         with self._cond:
             while True:
@@ -248,7 +249,13 @@ class LiveRunner:
                 if ended:
                     return None
                 if waiting:
-                    feed = min(waiting, key=lambda f: f.queue[0][1])
+                    # turn by turn between the sources that have a frame waiting: taking the oldest frame first
+                    # would starve the source whose frames arrive a little later in each period (its queue drops
+                    # its oldest, so its head is always the newer one)
+                    self._turn = (self._turn + 1) % len(self.feeds)
+                    feed = next(f for k in range(len(self.feeds))
+                                if (f := self.feeds[(self._turn + k) % len(self.feeds)]).queue)
+                    self._turn = self.feeds.index(feed)
                     frame, captured = feed.queue.popleft()
                     return feed, frame, captured
                 self._cond.wait(timeout=0.5)
