@@ -189,6 +189,10 @@ def live(
     self_view: Annotated[bool, typer.Option(
         "--self-view", help="Show your own tension on the panel (private).")] = False,
     playbook: Annotated[Path | None, typer.Option("--playbook", help="Your team's playbook (YAML).")] = None,
+    asr_model: Annotated[str | None, typer.Option(
+        "--asr-model", help="Transcribe the --replay file's audio as it plays, offline, with this faster-whisper "
+        "model (a local folder or a name in your own cache; the asr extra; never downloads): words-vs-face cues "
+        "live.")] = None,
     db: DbOption = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not keep this session in the store.")] = False,
 ) -> None:
@@ -201,8 +205,19 @@ def live(
     try:
         own_spec, call_specs = split_roles(role)
         book = load_playbook(playbook)
+        if asr_model is not None and replay is None:
+            raise MicrocueError("--asr-model in live mode reads the --replay file's audio; microphone and "
+                                "system audio capture are not built")
         source, own = open_live_sources(replay=replay, camera=camera, screen=screen, replay_self=replay_self,
                                         max_seconds=max_seconds, speed=speed)
+        words = None
+        if asr_model is not None:
+            from microcue.live.live_words import LiveTranscriber, LiveWords
+
+            try:
+                words = LiveWords(LiveTranscriber(source, asr_model), playbook=book)
+            except ImportError as e:
+                raise MicrocueError(str(e)) from None
         names_read = " and ".join(f"{s.name} ({'your camera' if s is own else 'the call'})"
                                   for s in (source, own) if s is not None)
         typer.echo(f"live: reading {names_read}; Ctrl-C ends the session and saves it to {out}/")
@@ -234,9 +249,13 @@ def live(
                 for sink in sinks:
                     sink.publish(msg)
 
-            send({"type": "status", "text": "face-only cues (no transcript in live mode yet)"})
+            send({"type": "status", "text": "face and words cues (offline speech recognition of the replay)"
+                  if words is not None else "face-only cues (no transcript in live mode)"})
 
             def publish(rec):
+                if rec["type"] == "cue":  # a words-vs-face cue from the cue engine: already a panel message
+                    send(rec)
+                    return
                 for cue in maker.on_event(rec):
                     send(cue)
 
@@ -249,6 +268,12 @@ def live(
 
         def on_event(rec):
             if not terminal:
+                if rec["type"] in ("words", "cue"):
+                    typer.echo(f"  {rec.get('participant') or '?'} {rec['type']}: "
+                               f"{rec.get('text') or rec.get('observation')}")
+                    if publish is not None:
+                        publish(rec)
+                    return
                 what = ("withdrawn " + rec["id"] if rec["type"] == "withdrawn" else
                         f"{rec['kind']} {rec.get('emotion') or ''}" + (" (provisional)" if rec.get("provisional")
                                                                         else ""))
@@ -257,7 +282,7 @@ def live(
                 publish(rec)
 
         runner = LiveRunner(source, self_source=own, out_dir=out, roles=call_specs + ([own_spec] if own_spec else []),
-                            events_out=events_out)
+                            events_out=events_out, words=words)
         if view is not None:
             with view:
                 result = runner.run(on_event=on_event, on_row=on_row)

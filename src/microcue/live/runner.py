@@ -58,6 +58,9 @@ class LiveResult:
     ended_by: str = ""
     provisional: int = 0
     withdrawn: int = 0
+    words: int = 0
+    word_cues: int = 0
+    words_error: str | None = None
     out_dir: Path | None = None
 
     def frame_latency_summary(self) -> dict:
@@ -183,11 +186,13 @@ class LiveRunner:
         flush_every_s: how often the signal CSV and the events file are flushed to disk.
         provisional: also emit provisional events at an episode's apex (see the module docstring).
         apex_fall: an open episode has passed its apex once its strength is at most this fraction of its peak.
+        words: a :class:`~microcue.live.live_words.LiveWords` (speech recognition of the replay's audio), or None
+            for face-only cues; its ``words`` and word ``cue`` records are emitted like events.
     """
 
     def __init__(self, source=None, *, out_dir: str | Path, roles=(), events_out: str | Path | None = None,
                  self_source=None, queue_size: int = 3, flush_every_s: float = 2.0, provisional: bool = True,
-                 apex_fall: float = 0.7, clock=time.time) -> None:
+                 apex_fall: float = 0.7, words=None, clock=time.time) -> None:
         if source is None and self_source is None:
             raise InvalidInputError("live: no source")
         self.source = source if source is not None else self_source
@@ -201,6 +206,7 @@ class LiveRunner:
         self.flush_every_s = flush_every_s
         self.provisional = provisional
         self.apex_fall = apex_fall
+        self.words = words
         self._clock = clock
         self._cond = threading.Condition()
         self._stop = threading.Event()
@@ -294,11 +300,15 @@ class LiveRunner:
         writer.writeheader()
         for f in self.feeds:
             f.faces.warm_up()  # load the models before frames start arriving, or the first second is dropped
+        if self.words is not None:
+            self.words.warm_up()
         last_flush = self._clock()
         threads = [threading.Thread(target=self._capture, args=(f,), name=f"microcue-capture-{k}", daemon=True)
                    for k, f in enumerate(self.feeds)]
         for t in threads:
             t.start()
+        if self.words is not None:
+            self.words.transcriber.start()
         emit = self._emitter(events_fh, result, on_event)
         try:
             while True:
@@ -314,11 +324,17 @@ class LiveRunner:
                     writer.writerow({c: row[c] for c in cols})
                     if on_row is not None:
                         on_row(row, p)
+                    if self.words is not None:
+                        self.words.add_row(row)
                     spotter = spotters.setdefault(p["id"], EventSpotter(p["id"]))
                     for ev in spotter.update(row):
                         emit(ev, frame.pts_s, captured, feed.name)
                     if self._watch is not None:
                         self._watch.update(spotter, frame.pts_s, captured, feed.name, emit)
+                if self.words is not None:
+                    people = {p["id"]: p for f in self.feeds for p in f.people.by_track.values()}
+                    for rec in self.words.poll(result.events, people):
+                        emit(None, frame.pts_s, rec.pop("_due"), "asr", record=rec)
                 feed.processed += 1
                 result.frames_processed += 1
                 result.frame_latencies_s.append(self._clock() - captured)
@@ -337,6 +353,13 @@ class LiveRunner:
                     emit(ev, None, None, src)
                 if self._watch is not None:
                     self._watch.finish(pid, emit)
+            if self.words is not None:  # the words already heard, and the cues they make with the last events
+                self.words.transcriber.stop()
+                people = {p["id"]: p for f in self.feeds for p in f.people.by_track.values()}
+                for rec in self.words.poll(result.events, people):
+                    emit(None, None, rec.pop("_due"), "asr", record=rec)
+                err = self.words.transcriber.error
+                result.words_error = None if err is None else f"{type(err).__name__}: {err}"
             rows_fh.close()
             if events_fh:
                 events_fh.close()
@@ -366,7 +389,10 @@ class LiveRunner:
             else:
                 rec = dict(record)
             rec.update(source=source, frame_time_s=frame_time_s, captured_wall_s=captured, emitted_wall_s=emitted)
-            if rec["type"] == "event" and not provisional:
+            if rec["type"] in ("words", "cue"):
+                result.words += rec["type"] == "words"
+                result.word_cues += rec["type"] == "cue"
+            elif rec["type"] == "event" and not provisional:
                 if self._watch is not None and record is None:
                     got = self._watch.confirm(ev)
                     if got:
@@ -432,5 +458,7 @@ class LiveRunner:
             sources=result.sources, ended_by=result.ended_by,
             participants=list(result.participants), events=len(result.events),
             provisional_events=result.provisional, withdrawn=result.withdrawn,
+            words=dict(utterances=result.words, cues=result.word_cues, error=result.words_error,
+                       chunk_lag=LiveResult._summary(self.words.transcriber.lag_s)) if self.words is not None else None,
             frame_to_event_latency=result.latency_summary(), frame_latency=result.frame_latency_summary(),
             faces_found=bool(result.participants)))

@@ -29,10 +29,14 @@ class ReplaySource:
         from microcue.video.file import VideoFileSource
 
         self.source = VideoFileSource(path)
+        self.path = Path(path)
         self.speed = float(speed)
         self.max_seconds = max_seconds
         self._clock, self._sleep = clock, sleep
         self.name = f"replay:{Path(path).name}"
+        self.start_wall: float | None = None
+        """When the first frame was due (wall clock); the replay clock's origin, for the audio (live_words)."""
+        self.first_pts: float = 0.0
 
     def __iter__(self) -> Iterator[tuple[Frame, float]]:
         start_wall = None
@@ -40,6 +44,7 @@ class ReplaySource:
         for frame in self.source:
             if first_pts is None:
                 first_pts, start_wall = frame.pts_s, self._clock()
+                self.first_pts, self.start_wall = first_pts, start_wall
             if self.max_seconds is not None and frame.pts_s - first_pts >= self.max_seconds:
                 return
             due = start_wall + (frame.pts_s - first_pts) / self.speed
