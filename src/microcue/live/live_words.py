@@ -182,6 +182,8 @@ class LiveWords:
         self.utterances: deque = deque()
         self._sent: set = set()
         self._n = 0
+        self.poll_s: deque = deque(maxlen=10_000)
+        """Per batch of new words: seconds spent here (attribution and the cue engine), on the runner's thread."""
 
     def warm_up(self) -> None:
         """Load the speech model, the sentiment lexicon and the cue engine before the session's frames start."""
@@ -204,6 +206,13 @@ class LiveWords:
         got = self.transcriber.poll()
         if not got:
             return []
+        t_start = time.perf_counter()
+        try:
+            return self._words_and_cues(got, events, people)
+        finally:
+            self.poll_s.append(time.perf_counter() - t_start)
+
+    def _words_and_cues(self, got, events, people: dict) -> list[dict]:
         import pandas as pd
 
         from microcue.conversation.asr import attribute_speakers

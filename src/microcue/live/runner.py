@@ -459,6 +459,7 @@ class LiveRunner:
             participants=list(result.participants), events=len(result.events),
             provisional_events=result.provisional, withdrawn=result.withdrawn,
             words=dict(utterances=result.words, cues=result.word_cues, error=result.words_error,
-                       chunk_lag=LiveResult._summary(self.words.transcriber.lag_s)) if self.words is not None else None,
+                       chunk_lag=LiveResult._summary(self.words.transcriber.lag_s),
+                       cue_engine=LiveResult._summary(self.words.poll_s)) if self.words is not None else None,
             frame_to_event_latency=result.latency_summary(), frame_latency=result.frame_latency_summary(),
             faces_found=bool(result.participants)))
