@@ -132,8 +132,10 @@ def test_panel_shows_cues_during_a_replay(tmp_path):
     assert not errors, errors
     assert not page_errors, page_errors
     assert cues and cues[0]["kind"] == "doubt", cues
-    assert "frown" in obs.lower() and cues[0]["observation"] in obs
-    assert say == cues[0]["suggestion"]
+    now = [c for c in cues if c["id"] == cues[0]["id"]][-1]  # the cue as it stands (a provisional one turns final)
+    assert not now["provisional"]
+    assert "frown" in obs.lower() and now["observation"] in obs
+    assert say == now["suggestion"]
     assert label in ("Engaged", "Drifting")
     assert requests and all(u.startswith(panel.origin + "/") for u in requests), requests
 
