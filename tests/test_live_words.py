@@ -107,3 +107,21 @@ def test_audio_chunks_cover_the_track_and_cut_in_the_pauses(tmp_path):
         tail = x[-400:]
         frames = x[: len(x) // 800 * 800].reshape(-1, 800)
         assert float(np.mean(tail**2)) <= float(np.median(np.mean(frames**2, axis=1)))
+
+
+def test_words_given_to_an_unnamed_face_stay_with_that_face():
+    """attribute_speakers labels an utterance with the participant's name ("Person 1"); the live word cues must
+    link it back to that face, not treat it as a voice with no face (a words-only cue)."""
+    import pandas as pd
+
+    from microcue.conversation.speakers import map_speakers
+    from microcue.conversation.transcript import Utterance
+    from microcue.live.live_words import _participants
+
+    people = {"P1": dict(id="P1", name="Person 1", role="unknown", track_ids=[0], position="center",
+                         center=(0.5, 0.5))}
+    t = np.arange(0, 10, 0.04)
+    signals = pd.DataFrame(dict(time_s=t, participant="P1", mouth_activity=0.01 * (np.sin(t) > 0), face_px=100.0))
+    links = map_speakers([Utterance(1.0, 2.0, "Person 1", "hello there", 1)], signals,
+                         _participants(people, signals))
+    assert [(lk.speaker, lk.participant) for lk in links] == [("Person 1", "P1")]

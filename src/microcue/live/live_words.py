@@ -263,5 +263,8 @@ def _participants(people: dict, signals) -> list:
             id=d["id"], name=d["name"], role=d["role"], track_ids=list(d["track_ids"]), position=d["position"],
             center=tuple(d["center"]), first_seen_s=float(rows["time_s"].min()) if n else 0.0,
             last_seen_s=float(rows["time_s"].max()) if n else 0.0, frames=n,
-            median_face_px=float(rows["face_px"].median()) if n and "face_px" in rows else 0.0))
+            median_face_px=float(rows["face_px"].median()) if n and "face_px" in rows else 0.0,
+            # an utterance's speaker is the name attribute_speakers gave it: this participant's own name, so
+            # map_speakers links it by name (else "Person 3" would count as a voice with no face)
+            extra={"named": True}))
     return out
