@@ -269,9 +269,9 @@ class LiveRunner:
     def run(self, *, on_event=None, on_row=None) -> LiveResult:
         """Process until a source ends or Ctrl-C; returns counts, events and latencies.
 
-        ``on_event(record)`` gets every record written to ``--events-out`` as it is emitted (``type`` "event" or
-        "withdrawn"); ``on_row(row, participant)`` every signal row (with ``participant`` the live participant
-        dict: id, name, role, source).
+        ``on_event(record)`` gets every record written to ``--events-out`` as it is emitted (``type`` "event",
+        "withdrawn", and with ``words`` also "words" and "cue"); ``on_row(row, participant)`` every signal row
+        (with ``participant`` the live participant dict: id, name, role, source).
         """
         from microcue.events import EventSpotter
         from microcue.faces.stage import FaceStage
@@ -331,7 +331,7 @@ class LiveRunner:
                         emit(ev, frame.pts_s, captured, feed.name)
                     if self._watch is not None:
                         self._watch.update(spotter, frame.pts_s, captured, feed.name, emit)
-                if self.words is not None:
+                if self.words is not None and not self.words.transcriber.results.empty():
                     people = {p["id"]: p for f in self.feeds for p in f.people.by_track.values()}
                     for rec in self.words.poll(result.events, people):
                         emit(None, frame.pts_s, rec.pop("_due"), "asr", record=rec)
