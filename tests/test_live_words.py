@@ -125,3 +125,21 @@ def test_words_given_to_an_unnamed_face_stay_with_that_face():
     links = map_speakers([Utterance(1.0, 2.0, "Person 1", "hello there", 1)], signals,
                          _participants(people, signals))
     assert [(lk.speaker, lk.participant) for lk in links] == [("Person 1", "P1")]
+
+
+def test_pace_is_the_sellers_words_a_minute_once_enough_was_heard():
+    from microcue.conversation.transcript import Utterance
+    from microcue.live.live_cues import SelfState
+    from microcue.live.live_words import LiveWords
+
+    words = LiveWords(transcriber=None)
+    words._people = {"P1": dict(id="P1", name="Dana", role="seller"), "P2": dict(id="P2", name="Tom", role="buyer")}
+    words.utterances.extend([Utterance(0.0, 3.0, "Dana", "one two three four five six", 1),
+                             Utterance(3.0, 9.0, "Tom", "a b c d e f g h i j k l", 2)])
+    assert words.pace() is None  # 3 s of the seller's speech: not enough yet
+    words.utterances.append(Utterance(10.0, 13.0, "Dana", "seven eight nine ten eleven twelve", 3))
+    assert words.pace() == 120.0  # 12 words in 6 s of her own speech; the buyer's words do not count
+    me = SelfState(pace=words.pace)
+    msg = me.update({"participant": "P1", "time_s": 13.0, "au04": 0.1})
+    assert msg["pace"] == 120.0 and msg["pace_live"] is True
+    assert SelfState().update({"participant": "P1", "time_s": 1.0})["pace_live"] is False

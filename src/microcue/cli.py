@@ -243,7 +243,8 @@ def live(
             from microcue.live.live_cues import BuyerState, LiveCueMaker, SelfState
 
             maker = LiveCueMaker(roles, playbook=book, names=names)
-            buyers, me = BuyerState(names=names), SelfState()
+            buyers = BuyerState(names=names)
+            me = SelfState(pace=words.pace if words is not None else None)  # pace: the seller's words a minute
 
             def send(msg):
                 for sink in sinks:

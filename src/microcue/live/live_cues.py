@@ -294,8 +294,9 @@ class SelfState:
 
     Tension per row: the mean of the two strongest of brow lowering (AU4), lid tightening (AU7) and lip
     tightening / pressing (max of AU23, AU24), as in the after-the-call ``seller_tension`` cue; "tense" when
-    the window mean reaches ``tense_at`` (the same 0.3 level). Pace needs the transcript (words per minute):
-    ``pace`` is None in face-only live mode.
+    the window mean reaches ``tense_at`` (the same 0.3 level). Pace (words per minute) needs live words:
+    ``pace`` is a callable giving it (``LiveWords.pace``; None until enough of your speech was heard), and
+    ``pace_live`` says whether words are on at all (face-only live mode: no pace).
     """
 
     def __init__(self, *, window_s: float = 5.0, tense_at: float = 0.3, every_s: float = 1.0,
@@ -320,4 +321,4 @@ class SelfState:
         tension = _mean([r[1] for r in w.rows])
         return dict(type="self", participant=pid, tension=round(tension, 3),
                     label="Tense" if tension >= self.tense_at else "Relaxed",
-                    pace=self.pace() if self.pace else None, time_s=t)
+                    pace=self.pace() if self.pace else None, pace_live=self.pace is not None, time_s=t)

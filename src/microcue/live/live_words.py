@@ -182,6 +182,7 @@ class LiveWords:
         self.utterances: deque = deque()
         self._sent: set = set()
         self._n = 0
+        self._people: dict = {}
         self.poll_s: deque = deque(maxlen=10_000)
         """Per batch of new words: seconds spent here (attribution and the cue engine), on the runner's thread."""
 
@@ -194,6 +195,18 @@ class LiveWords:
         sentiment("that sounds fine")
         generate_cues([], None, [], utterances=[Utterance(0.0, 1.0, None, "the price is fine", 1)],
                       playbook=self.playbook)
+
+    def pace(self, role: str = "seller", *, min_s: float = 5.0) -> float | None:
+        """Words per minute of the words attributed to the participant(s) with this role over the window (the
+        self-view's pace), or None until ``min_s`` seconds of their speech are in it."""
+        from microcue.cues.words import n_words
+
+        mine = [u for u in self.utterances if u.speaker is not None and u.speaker in self._names_by_role(role)]
+        spoken = sum(u.end_s - u.start_s for u in mine)
+        return round(sum(n_words(u.text) for u in mine) * 60.0 / spoken, 1) if spoken >= min_s else None
+
+    def _names_by_role(self, role: str) -> set:
+        return {d["name"] for d in self._people.values() if d.get("role") == role}
 
     def add_row(self, row: dict) -> None:
         self.rows.append(dict(row))
@@ -215,6 +228,7 @@ class LiveWords:
     def _words_and_cues(self, got, events, people: dict) -> list[dict]:
         import pandas as pd
 
+        self._people = dict(people)
         from microcue.conversation.asr import attribute_speakers
         from microcue.conversation.speakers import map_speakers
         from microcue.cues.engine import generate_cues

@@ -91,7 +91,8 @@
       var t = typeof m.tension === "number" ? m.tension : null;
       $("tension").textContent = m.label || (t === null ? "\u2014" : t.toFixed(2));
       $("tension-bar").style.width = t === null ? "0" : Math.min(100, Math.round(t / 0.6 * 100)) + "%";
-      $("pace").textContent = m.pace ? Math.round(m.pace) + " words/min" : "needs the transcript";
+      $("pace").textContent = m.pace ? Math.round(m.pace) + " words/min"
+        : m.pace_live ? "listening\u2026" : "needs the transcript";
     } else if (m.type === "status") {
       $("status").textContent = m.text || "";
     }
