@@ -6,7 +6,9 @@ Replays of real footage from ../shared/data (research-only, not in the repositor
 512x512, 30 fps), a two-tile gallery made here from d10 and d18 (1280x720, 30 fps), and two sources at once (d18
 as the call, d10 as the seller's own camera, like ``--replay d18 --replay-self d10``).
 Reports frames dropped (per source), capture-to-processed latency per frame, frame-to-event latency (from the
-capture of the frame that completed an event to its emission), and, from the --events-out records alone:
+capture of the frame that completed an event to its emission), frame-to-cue latency (the same to the panel cue
+the event made: new, counted or turned final; every participant counts as a possible buyer here), and, from the
+--events-out records alone:
 
 - apex-to-provisional: from the moment the replay clock made the apex frame due to the provisional event's
   emission (``emitted_wall_s - (captured_wall_s - (frame_time_s - apex_s))``);
@@ -80,13 +82,14 @@ def since(rec: dict, t_s: float) -> float:
 
 
 def run(path: Path, self_path: Path | None = None) -> dict:
+    from microcue.live.live_cues import LiveCueMaker
     from microcue.live.runner import LiveRunner
     from microcue.live.sources import ReplaySource
 
     with tempfile.TemporaryDirectory() as tmp:
         ev_path = Path(tmp) / "events.jsonl"
         res = LiveRunner(ReplaySource(path), self_source=ReplaySource(self_path) if self_path else None,
-                         out_dir=Path(tmp) / "out", events_out=ev_path).run()
+                         out_dir=Path(tmp) / "out", events_out=ev_path, cues=LiveCueMaker()).run()
         recs = [json.loads(line) for line in ev_path.read_text().splitlines()]
     timed = [r for r in recs if r["type"] == "event" and r["captured_wall_s"] is not None]
     prov = {r["id"]: r for r in timed if r["provisional"]}
@@ -97,6 +100,8 @@ def run(path: Path, self_path: Path | None = None) -> dict:
                 frames_captured=res.frames_captured, frames_dropped=res.frames_dropped, sources=res.sources,
                 faces=len(res.participants), frame_latency=res.frame_latency_summary(),
                 frame_to_event_latency=res.latency_summary(), events=len(res.events),
+                frame_to_cue_latency=res._summary(res.cue_latencies_s),
+                cues=sum(r["type"] == "cue" and not r.get("update") for r in recs),
                 provisional=len(prov),
                 confirmed=sum(len(r.get("replaces", [])) for r in recs if r["type"] == "event"),
                 withdrawn=sum(r["type"] == "withdrawn" for r in recs),

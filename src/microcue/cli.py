@@ -221,8 +221,6 @@ def live(
         names_read = " and ".join(f"{s.name} ({'your camera' if s is own else 'the call'})"
                                   for s in (source, own) if s is not None)
         typer.echo(f"live: reading {names_read}; Ctrl-C ends the session and saves it to {out}/")
-        roles: dict[str, str] = {}
-        names: dict[str, str] = {}
         sinks = []  # where cues and states go: the web panel and/or the terminal view
         if panel:
             try:
@@ -238,52 +236,42 @@ def live(
 
             view = TerminalView()
             sinks.append(view)
-        publish = on_row = None
-        if sinks:
-            from microcue.live.live_cues import BuyerState, LiveCueMaker, SelfState
+        from microcue.live.live_cues import BuyerState, LiveCueMaker, SelfState
 
-            maker = LiveCueMaker(roles, playbook=book, names=names)
-            buyers = BuyerState(names=names)
-            me = SelfState(pace=words.pace if words is not None else None)  # pace: the seller's words a minute
+        maker = LiveCueMaker(playbook=book)  # the runner keeps its roles and names up to date
+        buyers = BuyerState(names=maker.names)
+        me = SelfState(pace=words.pace if words is not None else None)  # pace: the seller's words a minute
 
-            def send(msg):
-                for sink in sinks:
-                    sink.publish(msg)
+        def send(msg):
+            for sink in sinks:
+                sink.publish(msg)
 
-            send({"type": "status", "text": "face and words cues (offline speech recognition of the replay)"
-                  if words is not None else "face-only cues (no transcript in live mode)"})
+        send({"type": "status", "text": "face and words cues (offline speech recognition of the replay)"
+              if words is not None else "face-only cues (no transcript in live mode)"})
 
-            def publish(rec):
-                if rec["type"] == "cue":  # a words-vs-face cue from the cue engine: already a panel message
-                    send(rec)
-                    return
-                for cue in maker.on_event(rec):
-                    send(cue)
-
-            def on_row(row, p):
-                roles[p["id"]], names[p["id"]] = p["role"], p["name"]
-                msg = me.update(row) if (p["role"] == "seller" and self_view) else (
-                    buyers.update(row) if p["role"] != "seller" else None)
-                if msg:
-                    send(msg)
+        def on_row(row, p):
+            if not sinks:
+                return
+            msg = me.update(row) if (p["role"] == "seller" and self_view) else (
+                buyers.update(row) if p["role"] != "seller" else None)
+            if msg:
+                send(msg)
 
         def on_event(rec):
-            if not terminal:
-                if rec["type"] in ("words", "cue"):
-                    typer.echo(f"  {rec.get('participant') or '?'} {rec['type']}: "
-                               f"{rec.get('text') or rec.get('observation')}")
-                    if publish is not None:
-                        publish(rec)
-                    return
-                what = ("withdrawn " + rec["id"] if rec["type"] == "withdrawn" else
-                        f"{rec['kind']} {rec.get('emotion') or ''}" + (" (provisional)" if rec.get("provisional")
-                                                                        else ""))
-                typer.echo(f"  {rec['participant']} {what} at {rec['onset_s']:.2f}s")
-            if publish is not None:
-                publish(rec)
+            kind = rec["type"]
+            if kind in ("cue", "withdraw"):  # panel messages (face cues from the maker, word cues from the engine)
+                send(rec)
+            if terminal or kind == "withdraw":
+                return
+            if kind in ("words", "cue"):
+                typer.echo(f"  {rec.get('participant') or '?'} {kind}: {rec.get('text') or rec.get('observation')}")
+                return
+            what = ("withdrawn " + rec["id"] if kind == "withdrawn" else
+                    f"{rec['kind']} {rec.get('emotion') or ''}" + (" (provisional)" if rec.get("provisional") else ""))
+            typer.echo(f"  {rec['participant']} {what} at {rec['onset_s']:.2f}s")
 
         runner = LiveRunner(source, self_source=own, out_dir=out, roles=call_specs + ([own_spec] if own_spec else []),
-                            events_out=events_out, words=words)
+                            events_out=events_out, words=words, cues=maker)
         if view is not None:
             with view:
                 result = runner.run(on_event=on_event, on_row=on_row)

@@ -50,6 +50,8 @@ class LiveResult:
     frames_dropped: int = 0
     events: list = field(default_factory=list)
     latencies_s: list = field(default_factory=list)
+    cue_latencies_s: deque = field(default_factory=lambda: deque(maxlen=100_000))
+    """Capture of the frame that caused a panel cue (new, updated or turned final) -> the cue's emission."""
     frame_latencies_s: deque = field(default_factory=lambda: deque(maxlen=100_000))
     """Capture -> processed, per frame (the last 100k frames: bounded)."""
     participants: dict = field(default_factory=dict)
@@ -188,11 +190,14 @@ class LiveRunner:
         apex_fall: an open episode has passed its apex once its strength is at most this fraction of its peak.
         words: a :class:`~microcue.live.live_words.LiveWords` (speech recognition of the replay's audio), or None
             for face-only cues; its ``words`` and word ``cue`` records are emitted like events.
+        cues: a :class:`~microcue.live.live_cues.LiveCueMaker` (its ``roles`` and ``names`` dicts are kept up to
+            date here): every event and withdrawal goes through it and the cue messages it makes (``cue``,
+            ``withdraw``) are emitted right after, to ``--events-out`` and ``on_event``.
     """
 
     def __init__(self, source=None, *, out_dir: str | Path, roles=(), events_out: str | Path | None = None,
                  self_source=None, queue_size: int = 3, flush_every_s: float = 2.0, provisional: bool = True,
-                 apex_fall: float = 0.7, words=None, clock=time.time) -> None:
+                 apex_fall: float = 0.7, words=None, cues=None, clock=time.time) -> None:
         if source is None and self_source is None:
             raise InvalidInputError("live: no source")
         self.source = source if source is not None else self_source
@@ -207,6 +212,7 @@ class LiveRunner:
         self.provisional = provisional
         self.apex_fall = apex_fall
         self.words = words
+        self.cues = cues
         self._clock = clock
         self._cond = threading.Condition()
         self._stop = threading.Event()
@@ -322,6 +328,8 @@ class LiveRunner:
                     row["participant"] = p["id"]
                     row["track_id"] = row["track_id"] + feed.people.track_offset
                     writer.writerow({c: row[c] for c in cols})
+                    if self.cues is not None:
+                        self.cues.roles[p["id"]], self.cues.names[p["id"]] = p["role"], p["name"]
                     if on_row is not None:
                         on_row(row, p)
                     if self.words is not None:
@@ -408,6 +416,17 @@ class LiveRunner:
                 fh.write(json.dumps(rec) + "\n")
             if on_event is not None:
                 on_event(rec)
+            if self.cues is not None and rec["type"] in ("event", "withdrawn"):
+                for msg in self.cues.on_event(rec):
+                    done = self._clock()
+                    msg = dict(msg, source=source, frame_time_s=frame_time_s, captured_wall_s=captured,
+                               emitted_wall_s=done)
+                    if msg["type"] == "cue" and captured is not None:
+                        result.cue_latencies_s.append(done - captured)
+                    if fh is not None:
+                        fh.write(json.dumps(msg) + "\n")
+                    if on_event is not None:
+                        on_event(msg)
         return emit
 
     def as_call(self, result: LiveResult):
@@ -462,4 +481,5 @@ class LiveRunner:
                        chunk_lag=LiveResult._summary(self.words.transcriber.lag_s),
                        cue_engine=LiveResult._summary(self.words.poll_s)) if self.words is not None else None,
             frame_to_event_latency=result.latency_summary(), frame_latency=result.frame_latency_summary(),
+            frame_to_cue_latency=result._summary(result.cue_latencies_s),
             faces_found=bool(result.participants)))
