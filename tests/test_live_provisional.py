@@ -105,3 +105,27 @@ def test_panel_forgets_a_withdrawn_cue():
         assert [c["id"] for c in cues] == ["c2"]
     finally:
         panel.stop()
+
+
+def test_terminal_view_shows_a_provisional_cue_quietly_and_drops_a_withdrawn_one():
+    from rich.console import Console
+
+    from microcue.live.terminal import TerminalView
+
+    def text(view):
+        console = Console(record=True, width=100, force_terminal=False)
+        console.print(view._render())
+        return console.export_text()
+
+    view = TerminalView()
+    view.publish({"type": "cue", "id": "c1", "time_s": 12.4, "observation": "A brief frown", "provisional": True,
+                  "suggestion": "Can you share what's on your mind?"})
+    assert "0:12  A brief frown  (forming…)" in text(view)
+    view.publish({"type": "cue", "id": "c1", "time_s": 12.4, "observation": "A 0.6 s frown", "provisional": False,
+                  "update": True, "suggestion": "Can you share what's on your mind?"})
+    assert "0:12  A 0.6 s frown" in text(view) and "forming" not in text(view)
+    view.publish({"type": "cue", "id": "c2", "time_s": 30.0, "observation": "A brief smile", "provisional": True,
+                  "suggestion": "x"})
+    view.publish({"type": "withdraw", "id": "c2"})
+    out = text(view)
+    assert "smile" not in out and "Try: Can you share" in out  # back to the confirmed cue as the newest
