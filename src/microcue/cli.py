@@ -205,6 +205,9 @@ def live(
     try:
         own_spec, call_specs = split_roles(role)
         book = load_playbook(playbook)
+        if own_spec is not None and camera is None and replay_self is None:
+            raise MicrocueError("--role camera=...: names the face of your own camera; give --camera N or "
+                                "--replay-self FILE")
         if asr_model is not None and replay is None:
             raise MicrocueError("--asr-model in live mode reads the --replay file's audio; microphone and "
                                 "system audio capture are not built")
