@@ -42,11 +42,16 @@ def test_live_replay_emits_the_episode_with_timings(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "dropped" in proc.stdout
     recs = [json.loads(line) for line in events_out.read_text().splitlines()]
-    hits = [r for r in recs if r["kind"] in ("micro", "macro") and r["onset_s"] < offset and r["offset_s"] > onset]
+    hits = [r for r in recs if r["type"] == "event" and r["kind"] in ("micro", "macro") and r["onset_s"] < offset
+            and r["offset_s"] > onset]
     assert hits, recs
     r = hits[0]
-    assert r["type"] == "event" and r["participant"] == "P1"
+    assert r["participant"] == "P1"
     assert r["captured_wall_s"] <= r["emitted_wall_s"] and r["frame_time_s"] >= r["offset_s"]
+    # the panel's cue for it is in the stream too, with the timing of the frame that caused it
+    cues = [c for c in recs if c["type"] == "cue" and c["participant"] == "P1" and c["kind"] == "doubt"]
+    assert cues and cues[0]["suggestion"] and cues[0]["captured_wall_s"] <= cues[0]["emitted_wall_s"], recs
+    assert set(cues[0]["event_ids"]) & {h["id"] for h in recs if h["type"] == "event"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["frames_processed"] + summary["frames_dropped"] == summary["frames_captured"] == len(pts)
     signals = pd.read_parquet(out / "signals.parquet")

@@ -132,7 +132,78 @@ def test_panel_shows_cues_during_a_replay(tmp_path):
     assert not errors, errors
     assert not page_errors, page_errors
     assert cues and cues[0]["kind"] == "doubt", cues
-    assert "frown" in obs.lower() and cues[0]["observation"] in obs
-    assert say == cues[0]["suggestion"]
+    now = [c for c in cues if c["id"] == cues[0]["id"]][-1]  # the cue as it stands (a provisional one turns final)
+    assert not now["provisional"]
+    assert "frown" in obs.lower() and now["observation"] in obs
+    assert say == now["suggestion"]
     assert label in ("Engaged", "Drifting")
     assert requests and all(u.startswith(panel.origin + "/") for u in requests), requests
+
+
+def test_provisional_cue_is_quieter_until_confirmed(tmp_path):
+    """The events of a real replay (a frown) fed to the page in order: the provisional cue shows first, dashed and
+    quieter with "forming…", then the final event turns the same cue solid. Screenshots of both are kept
+    (/tmp/panel_provisional.png and /tmp/panel_confirmed.png, or next to MICROCUE_PANEL_SCREENSHOT)."""
+    import json
+
+    import media
+    import pandas as pd
+
+    from microcue.live.live_cues import BuyerState, LiveCueMaker
+    from microcue.live.panel import start_panel
+    from microcue.live.runner import LiveRunner
+    from microcue.live.sources import ReplaySource
+
+    video = tmp_path / "frown6.mp4"
+    media.astronaut_video(video, seconds=6.0, expression=("frown", 1.5, 2.5))
+    LiveRunner(ReplaySource(video), out_dir=tmp_path / "live", events_out=tmp_path / "ev.jsonl",
+               roles=["center=buyer:Ann"]).run()
+    recs = [json.loads(line) for line in (tmp_path / "ev.jsonl").read_text().splitlines()]
+    names = {"P1": "Ann (buyer)"}
+    maker = LiveCueMaker({"P1": "buyer"}, names=names)
+    state = BuyerState(names=names, min_span_s=1.0)
+    rows = pd.read_parquet(tmp_path / "live" / "signals.parquet").to_dict("records")
+    keep = os.environ.get("MICROCUE_PANEL_SCREENSHOT", "/tmp/panel.png")
+    panel = start_panel()
+    seen: list[dict] = []
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 640, "height": 720})
+            page.goto(panel.url)
+            page.wait_for_function("() => document.getElementById('conn').textContent === 'live'", timeout=10000)
+            panel.publish(dict(type="status", text="face-only cues (no transcript)"))
+            shots = {}
+            for r in recs:
+                for row in rows:  # the buyer's state as it was when this event came
+                    if row["time_s"] <= (r.get("frame_time_s") or 1e9) and not row.get("_sent"):
+                        row["_sent"] = True
+                        msg = state.update(row)
+                        if msg:
+                            panel.publish(msg)
+                for cue in maker.on_event(r):
+                    seen.append(cue)
+                    panel.publish(cue)
+                    which = "provisional" if cue.get("provisional") else "confirmed" if cue.get("update") else None
+                    if which and which not in shots:
+                        sel = "#now.provisional .forming" if which == "provisional" else "#now:not(.provisional) .say"
+                        page.wait_for_selector(sel, timeout=10000)
+                        page.wait_for_timeout(700)  # the fade-in
+                        shots[which] = dict(cls=page.get_attribute("#now", "class"), obs=page.inner_text("#now .obs"),
+                                            say_color=page.eval_on_selector(
+                                                "#now .say", "e => getComputedStyle(e).color"),
+                                            edge=page.eval_on_selector(
+                                                "#now", "e => getComputedStyle(e).borderTopStyle"))
+                        path = Path(keep).with_name(f"panel_{which}.png")
+                        page.screenshot(path=str(path))
+                        shutil.copyfile(path, tmp_path / path.name)
+            browser.close()
+    finally:
+        panel.stop()
+    assert set(shots) == {"provisional", "confirmed"}, seen
+    prov, conf = shots["provisional"], shots["confirmed"]
+    assert "provisional" in prov["cls"] and "provisional" not in conf["cls"]
+    assert prov["edge"] == "dashed" and conf["edge"] == "solid"
+    assert prov["say_color"] != conf["say_color"]  # the suggestion is quieter until confirmed
+    assert "frown" in prov["obs"].lower() and "frown" in conf["obs"].lower()

@@ -210,37 +210,64 @@ class _progress:
 
 @app.command()
 def live(
-    replay: Annotated[Path | None, typer.Option("--replay", help="Play a recording at its real speed.")] = None,
-    camera: Annotated[int | None, typer.Option("--camera", help="Webcam number (OpenCV).")] = None,
+    replay: Annotated[Path | None, typer.Option(
+        "--replay", help="The call: a recording played at its real speed.")] = None,
     screen: Annotated[str | None, typer.Option(
-        "--screen", help="Read a screen region x,y,width,height where the call window is ('' = whole screen).")] = None,
+        "--screen", help="The call: a screen region x,y,width,height where the call window is ('' = whole screen).")
+    ] = None,
+    camera: Annotated[int | None, typer.Option(
+        "--camera", help="Your own webcam (OpenCV number): its faces are the seller's.")] = None,
+    replay_self: Annotated[Path | None, typer.Option(
+        "--replay-self", help="A recording played as if it were your own camera (instead of --camera).")] = None,
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder for the session.")] = Path("microcue-live"),
-    role: Annotated[list[str] | None, typer.Option("--role", help="WHERE=ROLE[:NAME], as for analyze.")] = None,
+    role: Annotated[list[str] | None, typer.Option(
+        "--role", help="WHERE=ROLE[:NAME] for the call's faces, as for analyze; camera=ROLE[:NAME] for your own "
+        "camera's face (default seller), e.g. --role camera=seller:Dana --role right=buyer:Tom.")] = None,
     events_out: Annotated[Path | None, typer.Option(
         "--events-out", help="Write every event as it is emitted, one JSON object a line.")] = None,
     max_seconds: Annotated[float | None, typer.Option("--max-seconds", help="Stop after this many seconds.")] = None,
+    speed: Annotated[float, typer.Option(
+        "--speed", help="Play --replay / --replay-self recordings at this speed (1 = real time).", min=0.05)] = 1.0,
     panel: Annotated[bool, typer.Option("--panel/--no-panel", help="Serve the cue panel on 127.0.0.1.")] = True,
     terminal: Annotated[bool, typer.Option("--terminal", help="Show cues in this terminal (Rich).")] = False,
     self_view: Annotated[bool, typer.Option(
         "--self-view", help="Show your own tension on the panel (private).")] = False,
     playbook: Annotated[Path | None, typer.Option("--playbook", help="Your team's playbook (YAML).")] = None,
+    asr_model: Annotated[str | None, typer.Option(
+        "--asr-model", help="Transcribe the --replay file's audio as it plays, offline, with this faster-whisper "
+        "model (a local folder or a name in your own cache; the asr extra; never downloads): words-vs-face cues "
+        "live.")] = None,
     db: DbOption = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not keep this session in the store.")] = False,
 ) -> None:
     """Read faces as they happen (a webcam, or a recording replayed in real time); cues on a local panel."""
     from microcue.cues.playbook import load_playbook
-    from microcue.faces.participants import RoleSpec
-    from microcue.live.runner import LiveRunner
-    from microcue.live.sources import open_live_source
+    from microcue.live.runner import LiveRunner, split_roles
+    from microcue.live.sources import open_live_sources
 
     server = view = None
     try:
-        specs = [RoleSpec.parse(r) for r in role or []]
+        own_spec, call_specs = split_roles(role)
         book = load_playbook(playbook)
-        source = open_live_source(replay=replay, camera=camera, screen=screen, max_seconds=max_seconds)
-        typer.echo(f"live: reading {source.name}; Ctrl-C ends the session and saves it to {out}/")
-        roles: dict[str, str] = {}
-        names: dict[str, str] = {}
+        if own_spec is not None and camera is None and replay_self is None:
+            raise MicrocueError("--role camera=...: names the face of your own camera; give --camera N or "
+                                "--replay-self FILE")
+        if asr_model is not None and replay is None:
+            raise MicrocueError("--asr-model in live mode reads the --replay file's audio; microphone and "
+                                "system audio capture are not built")
+        source, own = open_live_sources(replay=replay, camera=camera, screen=screen, replay_self=replay_self,
+                                        max_seconds=max_seconds, speed=speed)
+        words = None
+        if asr_model is not None:
+            from microcue.live.live_words import LiveTranscriber, LiveWords
+
+            try:
+                words = LiveWords(LiveTranscriber(source, asr_model), playbook=book)
+            except ImportError as e:
+                raise MicrocueError(str(e)) from None
+        names_read = " and ".join(f"{s.name} ({'your camera' if s is own else 'the call'})"
+                                  for s in (source, own) if s is not None)
+        typer.echo(f"live: reading {names_read}; Ctrl-C ends the session and saves it to {out}/")
         sinks = []  # where cues and states go: the web panel and/or the terminal view
         if panel:
             try:
@@ -256,38 +283,42 @@ def live(
 
             view = TerminalView()
             sinks.append(view)
-        publish = on_row = None
-        if sinks:
-            from microcue.live.live_cues import BuyerState, LiveCueMaker, SelfState
+        from microcue.live.live_cues import BuyerState, LiveCueMaker, SelfState
 
-            maker = LiveCueMaker(roles, playbook=book, names=names)
-            buyers, me = BuyerState(names=names), SelfState()
+        maker = LiveCueMaker(playbook=book)  # the runner keeps its roles and names up to date
+        buyers = BuyerState(names=maker.names)
+        me = SelfState(pace=words.pace if words is not None else None)  # pace: the seller's words a minute
 
-            def send(msg):
-                for sink in sinks:
-                    sink.publish(msg)
+        def send(msg):
+            for sink in sinks:
+                sink.publish(msg)
 
-            send({"type": "status", "text": "face-only cues (no transcript in live mode yet)"})
+        send({"type": "status", "text": "face and words cues (offline speech recognition of the replay)"
+              if words is not None else "face-only cues (no transcript in live mode)"})
 
-            def publish(rec):
-                for cue in maker.on_event(rec):
-                    send(cue)
-
-            def on_row(row, p):
-                roles[p["id"]], names[p["id"]] = p["role"], p["name"]
-                msg = me.update(row) if (p["role"] == "seller" and self_view) else (
-                    buyers.update(row) if p["role"] != "seller" else None)
-                if msg:
-                    send(msg)
+        def on_row(row, p):
+            if not sinks:
+                return
+            msg = me.update(row) if (p["role"] == "seller" and self_view) else (
+                buyers.update(row) if p["role"] != "seller" else None)
+            if msg:
+                send(msg)
 
         def on_event(rec):
-            if not terminal:
-                typer.echo(f"  {rec['participant']} {rec['kind']} {rec.get('emotion') or ''} "
-                           f"at {rec['onset_s']:.2f}s")
-            if publish is not None:
-                publish(rec)
+            kind = rec["type"]
+            if kind in ("cue", "withdraw"):  # panel messages (face cues from the maker, word cues from the engine)
+                send(rec)
+            if terminal or kind == "withdraw":
+                return
+            if kind in ("words", "cue"):
+                typer.echo(f"  {rec.get('participant') or '?'} {kind}: {rec.get('text') or rec.get('observation')}")
+                return
+            what = ("withdrawn " + rec["id"] if kind == "withdrawn" else
+                    f"{rec['kind']} {rec.get('emotion') or ''}" + (" (provisional)" if rec.get("provisional") else ""))
+            typer.echo(f"  {rec['participant']} {what} at {rec['onset_s']:.2f}s")
 
-        runner = LiveRunner(source, out_dir=out, roles=specs, events_out=events_out)
+        runner = LiveRunner(source, self_source=own, out_dir=out, roles=call_specs + ([own_spec] if own_spec else []),
+                            events_out=events_out, words=words, cues=maker)
         if view is not None:
             with view:
                 result = runner.run(on_event=on_event, on_row=on_row)
@@ -306,6 +337,12 @@ def live(
         if server is not None:
             server.stop()
     lat = result.latency_summary()
+    if len(result.sources) > 1 or any("error" in c for c in result.sources.values()):
+        for name, c in result.sources.items():
+            typer.echo(f"  {name}: {c['frames_processed']} frames processed, {c['frames_dropped']} dropped"
+                       + (f" ({c['error']})" if "error" in c else ""))
+    if "failed" in result.ended_by:
+        typer.echo(f"live: the session ended because {result.ended_by}", err=True)
     if call_id is not None:
         typer.echo(f"Kept as call {call_id} (microcue report {call_id})")
     typer.echo(f"Session saved to {out}/: {result.frames_processed} frames processed, "

@@ -407,6 +407,31 @@ class EventSpotter:
         self.n_events_ += 1
         return ExpressionEvent(id=f"{self.participant}-e{self.n_events_:04d}", participant=self.participant, **kw)
 
+    def past_apex(self, *, fall: float = 0.7, skip=()) -> dict:
+        """For live mode's provisional cues: the expression episodes still open, by key ``(region, rise start s)``,
+        each with the events this spotter would report if the episode ended at the last row -- ``[]`` until its
+        strength has fallen to ``fall`` x its peak (it is past its apex), or while it would be rejected. Keys in
+        ``skip`` are listed with ``[]`` unevaluated. Changes no state: the events are not confirmed, and their ids
+        are not taken from the call's numbering (the caller gives them its own)."""
+        out: dict = {}
+        for k, r in enumerate(self.regions_):
+            ep = r.ep_
+            if ep is None:
+                continue
+            key = (k, round(float(ep["rise"][0][0]), 4))
+            out[key] = []
+            if key in skip or r.prev_ is None:
+                continue
+            t, s = r.prev_
+            if ep["apex"][0] >= t or s > fall * ep["apex"][1]:
+                continue
+            n = self.n_events_
+            try:
+                out[key] = self._finish(r._summary(dict(ep, offset=t if ep["offset"] is None else ep["offset"])))
+            finally:
+                self.n_events_ = n
+        return out
+
 
 def _head_ev(e: dict) -> dict:
     return {

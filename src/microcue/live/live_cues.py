@@ -103,6 +103,7 @@ class LiveCueMaker:
         self.playbook = playbook
         self.min_gap_s = float(min_gap_s)
         self._last: dict[tuple[str, str], dict] = {}
+        self._provisional: dict[str, dict] = {}  # provisional event id -> its cue, until confirmed / withdrawn
         self._n = 0
 
     def role_of(self, pid: str) -> str:
@@ -110,13 +111,30 @@ class LiveCueMaker:
 
     def on_event(self, rec: Mapping) -> list[dict]:
         """Cue messages for one event record: [] (no cue, or a role that gets none), one new cue, or an update
-        of a cue already shown (same ``id``, ``update=True``, ``count`` raised)."""
-        if rec.get("type", "event") != "event":
+        of a cue already shown (same ``id``, ``update=True``, ``count`` raised).
+
+        Provisional events (``provisional: true``, at the apex) make a cue with ``provisional: true`` unless it
+        would only repeat a cue shown within ``min_gap_s``. The final event that ``replaces`` it turns that same
+        cue final (an update with ``provisional: false``; its wording from the final event), or withdraws it
+        (``{"type": "withdraw", "id": ...}``) when the final event makes no cue; a ``withdrawn`` record (the
+        spotter ended the episode without an event) withdraws it too.
+        """
+        kind_of = rec.get("type", "event")
+        if kind_of == "withdrawn":
+            cue = self._provisional.pop(str(rec.get("id")), None)
+            return [self._withdraw(cue)] if cue is not None else []
+        if kind_of != "event":
             return []
         e = _event(rec)
         if e is None or self.role_of(e.participant) not in CUE_ROLES:
             return []
         found = classify(e)
+        shown = [c for c in (self._provisional.pop(str(i), None) for i in rec.get("replaces") or ()) if c]
+        if shown:
+            out = [self._withdraw(c) for c in shown[1:]]
+            if found is None:
+                return out + [self._withdraw(shown[0])]
+            return out + [self._confirm(shown[0], e, *found)]
         if found is None:
             return []
         kind, observation = found
@@ -124,6 +142,8 @@ class LiveCueMaker:
         key = (e.participant, kind)
         last = self._last.get(key)
         if last is not None and e.apex_s - last["time_s"] < self.min_gap_s:
+            if rec.get("provisional"):
+                return []  # a repeat shows as a count on the final event, never as a provisional line
             if e.onset_s <= last["_offset_s"]:  # the same episode reported again: not a repeat
                 last["_offset_s"] = max(last["_offset_s"], e.offset_s)
                 last["event_ids"].append(e.id)
@@ -137,9 +157,25 @@ class LiveCueMaker:
         cue = dict(type="cue", id=f"c{self._n}", time_s=round(e.apex_s, 3), participant=e.participant,
                    name=self.names.get(e.participant, e.participant), role=self.role_of(e.participant), kind=kind,
                    observation=observation, suggestion=self.playbook.suggest(kind), confidence=conf, count=1,
-                   event_ids=[e.id], _offset_s=e.offset_s)
-        self._last[key] = cue
+                   provisional=bool(rec.get("provisional")), event_ids=[e.id], _offset_s=e.offset_s)
+        if cue["provisional"]:
+            self._provisional[e.id] = cue
+        else:
+            self._last[key] = cue
         return [self._public(cue, update=False)]
+
+    def _confirm(self, cue: dict, e: ExpressionEvent, kind: str, observation: str) -> dict:
+        """The final event of a provisional cue: the same cue, now final, worded from the final event."""
+        cue.update(kind=kind, observation=observation, suggestion=self.playbook.suggest(kind), provisional=False,
+                   time_s=round(e.apex_s, 3), confidence=round(min(1.0, max(0.0, buyer.event_confidence(e))), 3),
+                   _offset_s=e.offset_s)
+        cue["event_ids"].append(e.id)
+        self._last[(e.participant, kind)] = cue
+        return self._public(cue, update=True)
+
+    @staticmethod
+    def _withdraw(cue: dict) -> dict:
+        return dict(type="withdraw", id=cue["id"], participant=cue["participant"])
 
     @staticmethod
     def _public(cue: dict, *, update: bool) -> dict:
@@ -258,8 +294,9 @@ class SelfState:
 
     Tension per row: the mean of the two strongest of brow lowering (AU4), lid tightening (AU7) and lip
     tightening / pressing (max of AU23, AU24), as in the after-the-call ``seller_tension`` cue; "tense" when
-    the window mean reaches ``tense_at`` (the same 0.3 level). Pace needs the transcript (words per minute):
-    ``pace`` is None in face-only live mode.
+    the window mean reaches ``tense_at`` (the same 0.3 level). Pace (words per minute) needs live words:
+    ``pace`` is a callable giving it (``LiveWords.pace``; None until enough of your speech was heard), and
+    ``pace_live`` says whether words are on at all (face-only live mode: no pace).
     """
 
     def __init__(self, *, window_s: float = 5.0, tense_at: float = 0.3, every_s: float = 1.0,
@@ -284,4 +321,4 @@ class SelfState:
         tension = _mean([r[1] for r in w.rows])
         return dict(type="self", participant=pid, tension=round(tension, 3),
                     label="Tense" if tension >= self.tense_at else "Relaxed",
-                    pace=self.pace() if self.pace else None, time_s=t)
+                    pace=self.pace() if self.pace else None, pace_live=self.pace is not None, time_s=t)

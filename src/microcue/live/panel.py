@@ -7,6 +7,7 @@
 - ``state``: a participant's state from :class:`~microcue.live.live_cues.BuyerState`;
 - ``self``: the seller's own tension (:class:`~microcue.live.live_cues.SelfState`); dropped unless the panel
   was started with ``self_view=True``;
+- ``withdraw``: ``{"type": "withdraw", "id": ...}`` removes a provisional cue the spotter did not confirm;
 - ``status``: free text for the footer (e.g. ``{"type": "status", "text": "face-only: no transcript"}``).
 
 Security: the page and the WebSocket need the per-session token (``?token=``, from ``secrets``); the WebSocket
@@ -160,6 +161,8 @@ class Panel:
                     self._cues[msg.get("id") or f"x{len(self._cues)}"] = msg
                 while len(self._cues) > 50:
                     self._cues.popitem(last=False)
+            elif kind == "withdraw":
+                self._cues.pop(str(msg.get("id")), None)
             elif kind == "state":
                 self._states[str(msg.get("participant"))] = msg
             elif kind == "self":

@@ -1,9 +1,12 @@
 """Live frame sources. Each yields ``(Frame, captured_wall_s)``: the frame and when it was captured.
 
+A session reads the call (``--replay`` or ``--screen``: the others' faces) and/or the seller's own camera
+(``--camera``, or ``--replay-self``: a recording played as if it were that camera), at the same time.
+
 - ``ReplaySource``: a recording played at its real speed (how the tests drive live mode). A frame is
   "captured" when the replay clock makes it due (start + pts / speed), not when it was decoded.
 - ``CameraSource``: a webcam through OpenCV; ``pts_s`` is the capture time since the source started
-  (a camera has no container). Capture times are wall-clock time.time() seconds, like the runner.s.
+  (a camera has no container). Capture times are wall-clock time.time() seconds, like the runner's.
 
 Sources never buffer: the runner's bounded queue decides what is dropped when the machine falls behind.
 """
@@ -26,10 +29,14 @@ class ReplaySource:
         from microcue.video.file import VideoFileSource
 
         self.source = VideoFileSource(path)
+        self.path = Path(path)
         self.speed = float(speed)
         self.max_seconds = max_seconds
         self._clock, self._sleep = clock, sleep
         self.name = f"replay:{Path(path).name}"
+        self.start_wall: float | None = None
+        """When the first frame was due (wall clock); the replay clock's origin, for the audio (live_words)."""
+        self.first_pts: float = 0.0
 
     def __iter__(self) -> Iterator[tuple[Frame, float]]:
         start_wall = None
@@ -37,6 +44,7 @@ class ReplaySource:
         for frame in self.source:
             if first_pts is None:
                 first_pts, start_wall = frame.pts_s, self._clock()
+                self.first_pts, self.start_wall = first_pts, start_wall
             if self.max_seconds is not None and frame.pts_s - first_pts >= self.max_seconds:
                 return
             due = start_wall + (frame.pts_s - first_pts) / self.speed
@@ -141,13 +149,28 @@ def parse_region(text: str | None) -> tuple[int, int, int, int] | None:
     return x, y, w, h
 
 
-def open_live_source(*, replay: str | Path | None = None, camera: int | None = None, screen: str | None = None,
-                     max_seconds: float | None = None, speed: float = 1.0):
-    """One source from the CLI's options (exactly one of them). ``screen`` is "x,y,w,h" or "" (whole screen)."""
-    if sum(v is not None for v in (replay, camera, screen)) != 1:
-        raise InvalidInputError("give exactly one source: --replay FILE, --camera N or --screen [x,y,w,h]")
+def open_live_sources(*, replay: str | Path | None = None, camera: int | None = None, screen: str | None = None,
+                      replay_self: str | Path | None = None, max_seconds: float | None = None, speed: float = 1.0):
+    """The CLI's sources: ``(call, self)``, either may be None but not both.
+
+    The call (the others' faces): ``replay`` (a recording) or ``screen`` ("x,y,w,h" or "" = whole screen). The
+    seller's own camera: ``camera`` (a webcam number) or ``replay_self`` (a recording played as if it were that
+    camera). At most one of each pair.
+    """
+    if replay is not None and screen is not None:
+        raise InvalidInputError("give one call source: --replay FILE or --screen [x,y,w,h], not both")
+    if camera is not None and replay_self is not None:
+        raise InvalidInputError("give one own-camera source: --camera N or --replay-self FILE, not both")
+    if all(v is None for v in (replay, camera, screen, replay_self)):
+        raise InvalidInputError("give a source: --replay FILE or --screen [x,y,w,h] (the call), and/or "
+                                "--camera N or --replay-self FILE (your own camera)")
+    call = own = None
     if replay is not None:
-        return ReplaySource(replay, speed=speed, max_seconds=max_seconds)
-    if screen is not None:
-        return ScreenSource(parse_region(screen), max_seconds=max_seconds)
-    return CameraSource(camera, max_seconds=max_seconds)
+        call = ReplaySource(replay, speed=speed, max_seconds=max_seconds)
+    elif screen is not None:
+        call = ScreenSource(parse_region(screen), max_seconds=max_seconds)
+    if replay_self is not None:
+        own = ReplaySource(replay_self, speed=speed, max_seconds=max_seconds)
+    elif camera is not None:
+        own = CameraSource(camera, max_seconds=max_seconds)
+    return call, own

@@ -10,7 +10,7 @@ from collections import deque
 
 
 class TerminalView:
-    """``publish(msg)`` takes the panel's messages (``cue``, ``state``, ``status``); use as a context manager."""
+    """``publish(msg)`` takes the panel's messages (``cue``, ``withdraw``, ``state``, ``status``); a context manager."""
 
     def __init__(self, *, console=None, keep: int = 5) -> None:
         from rich.console import Console
@@ -44,6 +44,8 @@ class TerminalView:
                     self.cues.append(msg)
             else:
                 self.cues.append(msg)
+        elif kind == "withdraw":  # a provisional cue the spotter did not confirm
+            self.cues = deque((c for c in self.cues if c.get("id") != msg.get("id")), maxlen=self.cues.maxlen)
         elif kind == "state":
             self.states[msg.get("participant", "?")] = msg
         elif kind == "status":
@@ -65,8 +67,13 @@ class TerminalView:
         cues = list(self.cues)
         if cues:
             new = cues[-1]
-            lines.append(Text(f"{_clock(new.get('time_s'))}  {new.get('observation', '')}", style="bold"))
-            lines.append(Text(f"   Try: {new.get('suggestion', '')}", style="bold cyan"))
+            if new.get("provisional"):  # at the apex, not yet confirmed: the same line, quieter
+                lines.append(Text(f"{_clock(new.get('time_s'))}  {new.get('observation', '')}  (forming…)",
+                                  style="italic"))
+                lines.append(Text(f"   Try: {new.get('suggestion', '')}", style="cyan"))
+            else:
+                lines.append(Text(f"{_clock(new.get('time_s'))}  {new.get('observation', '')}", style="bold"))
+                lines.append(Text(f"   Try: {new.get('suggestion', '')}", style="bold cyan"))
             for c in reversed(cues[:-1]):
                 lines.append(Text(f"{_clock(c.get('time_s'))}  {c.get('observation', '')}", style="dim"))
         else:

@@ -47,18 +47,25 @@
 
   function renderCues(freshId) {
     var now = $("now"), old = $("earlier");
-    if (!cues.length) return;
+    if (!cues.length) {
+      now.className = "empty"; now.textContent = "";
+      now.appendChild(el("div", "obs", "No cues yet. They appear here, one at a time."));
+      old.textContent = "";
+      return;
+    }
     var c = cues[cues.length - 1];
-    now.className = freshId === c.id ? "fresh" : "";
+    now.className = (freshId === c.id ? "fresh" : "") + (c.provisional ? " provisional" : "");
     now.textContent = "";
-    now.appendChild(el("div", "meta", (c.name || c.participant) + " \u00b7 " + clock(c.time_s)));
+    var meta = el("div", "meta", (c.name || c.participant) + " \u00b7 " + clock(c.time_s));
+    if (c.provisional) meta.appendChild(el("span", "forming", "forming\u2026"));
+    now.appendChild(meta);
     var obs = el("div", "obs", c.observation);
     var b = countBadge(c); if (b) obs.appendChild(b);
     now.appendChild(obs);
     now.appendChild(el("div", "say", c.suggestion || ""));
     old.textContent = "";
     cues.slice(0, -1).slice(-MAX_OLD).reverse().forEach(function (o) {
-      var row = el("div", "old");
+      var row = el("div", "old" + (o.provisional ? " provisional" : ""));
       row.appendChild(el("span", "t", clock(o.time_s)));
       var txt = el("span", "", o.observation);
       var ob = countBadge(o); if (ob) txt.appendChild(ob);
@@ -76,12 +83,16 @@
       var i = cues.findIndex(function (c) { return c.id === m.id; });
       if (i >= 0) { cues[i] = Object.assign({}, cues[i], m); renderCues(null); }
       else { cues.push(m); if (cues.length > 50) cues.shift(); renderCues(m.id); }
+    } else if (m.type === "withdraw") {
+      var j = cues.findIndex(function (c) { return c.id === m.id; });
+      if (j >= 0) { cues.splice(j, 1); renderCues(null); }
     } else if (m.type === "self") {
       $("self").hidden = false;
       var t = typeof m.tension === "number" ? m.tension : null;
       $("tension").textContent = m.label || (t === null ? "\u2014" : t.toFixed(2));
       $("tension-bar").style.width = t === null ? "0" : Math.min(100, Math.round(t / 0.6 * 100)) + "%";
-      $("pace").textContent = m.pace ? Math.round(m.pace) + " words/min" : "needs the transcript";
+      $("pace").textContent = m.pace ? Math.round(m.pace) + " words/min"
+        : m.pace_live ? "listening\u2026" : "needs the transcript";
     } else if (m.type === "status") {
       $("status").textContent = m.text || "";
     }
