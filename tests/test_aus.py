@@ -144,3 +144,21 @@ def test_engagement_formula():
     assert gz.blink(np.array([0.1, 0.6])).tolist() == [False, True]
     with pytest.raises(ValueError):
         gz.engagement(expressivity=0.1)
+
+
+def test_existing_au_columns_unchanged_on_the_pexels_clip():
+    """The 34 AU columns the microexpression spotter is tuned on keep their names, order and values.
+
+    tests/data/au_golden_pexels.npz holds the landmarker outputs of 8 frames of the vendored Pexels clip (crying,
+    hand over mouth, laughing) and those columns' values when it was made (tests/data/make_au_golden.py). New AU
+    columns may be appended after them; changing an existing one must be a deliberate, regenerated decision.
+    """
+    from pathlib import Path
+
+    g = np.load(Path(__file__).parent / "data" / "au_golden_pexels.npz")
+    names = [str(n) for n in g["names"]]
+    assert list(AU_NAMES[:len(names)]) == names, "existing AU columns were renamed or reordered"
+    got = compute_aus_batch(g["bs"], g["lms"], g["tf"], frame_size=tuple(int(v) for v in g["size"]))
+    assert got.shape == (len(g["times"]), len(AU_NAMES))
+    assert g["aus"].max() > 0.5, "the golden frames should contain clear expressions"
+    np.testing.assert_allclose(got[:, :len(names)], g["aus"], rtol=0, atol=1e-9)
