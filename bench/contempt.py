@@ -1,6 +1,7 @@
 """Contempt check on warped real faces: one-sided mouth-corner raise vs a symmetric smile.
 
     .venv/bin/python bench/contempt.py            # prints the table, writes bench/out/contempt.json
+    .venv/bin/python bench/contempt.py --neutral population   # against the median neutral a video baseline starts from
 
 Neither development set has clean contempt, so this checks the *mechanism* the issue asks for (contempt from the
 one-sided AU12/AU14 pattern, not a leftover class) on real faces whose only change is a known, landmark-driven
@@ -13,7 +14,8 @@ warp:
   0.4 x ``amp`` (unilateral AU12 + AU14, the contempt "smirk"), on the subject's left only, right only, or on
   both corners (a symmetric smile: the control);
 - each warped image goes through the real landmarker (``ImageLandmarker.detect_image``), ``compute_aus`` and the
-  shipped emotion model against the population neutral (as ``microcue eval images`` does).
+  shipped emotion model against the still-image neutral (as ``microcue eval images`` does; ``--neutral
+  population``: against the median population neutral that every person's video baseline starts from).
 
 Reported per condition: how often contempt / happiness is the top class, the mean p_contempt, and whether the
 left/right AU12 and AU14 deltas (warped minus unwarped) rise more on the warped side. A warp is not a real
@@ -97,17 +99,21 @@ def faces(*, max_taiwanese: int = 29, d10_times: tuple[float, ...] = (0.5, 1.5, 
     return out
 
 
+NEUTRAL = "still"
+"""Reference the AU deltas are taken against: "still" (``still_image_neutral``) or "population"."""
+
+
 def read_face(lm, rgb: np.ndarray):  # noqa: ANN001
-    """(raw AUs, AU deltas vs population neutral, probs, face) of the face in ``rgb`` or None."""
+    """(raw AUs, AU deltas vs the ``NEUTRAL`` reference, probs, face) of the face in ``rgb`` or None."""
     from microcue.signals.aus import compute_aus
-    from microcue.signals.baseline import population_neutral, relative_to_neutral
+    from microcue.signals.baseline import population_neutral, relative_to_neutral, still_image_neutral
     from microcue.signals.emotions import emotion_probs
 
     f = lm.detect(rgb)
     if f is None:
         return None
     raw = compute_aus(f.blendshapes, f.landmarks, f.transform, frame_size=f.frame_size)
-    d = relative_to_neutral(raw, population_neutral())
+    d = relative_to_neutral(raw, still_image_neutral() if NEUTRAL == "still" else population_neutral())
     return raw, d, emotion_probs(d), f
 
 
@@ -178,7 +184,13 @@ def format_table(res: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    global NEUTRAL
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--neutral", choices=("still", "population"), default="still")
+    NEUTRAL = ap.parse_args(argv).neutral
     t0 = time.time()
     fl = faces()
     if not fl:
@@ -186,7 +198,7 @@ def main() -> int:
         return 1
     res = run(fl)
     OUT.mkdir(exist_ok=True)
-    (OUT / "contempt.json").write_text(json.dumps(res, indent=1))
+    (OUT / f"contempt{'' if NEUTRAL == 'still' else '_population'}.json").write_text(json.dumps(res, indent=1))
     print(format_table(res))
     print(f"\n{len(fl)} faces, {time.time() - t0:.1f} s", file=sys.stderr)
     return 0

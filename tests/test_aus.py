@@ -41,6 +41,8 @@ def faces():
             "frown": _warp(img, [px(61), px(291)], dy=+0.12 * iod, sigma=0.10 * iod),
             "brows_up": _warp(img, [px(105), px(334), px(107), px(336)], dy=-0.12 * iod, sigma=0.12 * iod),
             "right_down": _warp(img, [px(61)], dy=+0.12 * iod, sigma=0.10 * iod),
+            "lateral_lip_up": _warp(img, [px(37), px(267)], dy=-0.06 * iod, sigma=0.06 * iod),
+            "lids_down": _warp(img, [px(159), px(386)], dy=+0.05 * iod, sigma=0.05 * iod),
         }
         for k, im in variants.items():
             f = lm.detect(im)
@@ -144,3 +146,44 @@ def test_engagement_formula():
     assert gz.blink(np.array([0.1, 0.6])).tolist() == [False, True]
     with pytest.raises(ValueError):
         gz.engagement(expressivity=0.1)
+
+
+def test_existing_au_columns_unchanged_on_the_pexels_clip():
+    """The 34 AU columns the microexpression spotter is tuned on keep their names, order and values.
+
+    tests/data/au_golden_pexels.npz holds the landmarker outputs of 8 frames of the vendored Pexels clip (crying,
+    hand over mouth, laughing) and those columns' values when it was made (tests/data/make_au_golden.py). New AU
+    columns may be appended after them; changing an existing one must be a deliberate, regenerated decision.
+    """
+    from pathlib import Path
+
+    g = np.load(Path(__file__).parent / "data" / "au_golden_pexels.npz")
+    names = [str(n) for n in g["names"]]
+    assert list(AU_NAMES[:len(names)]) == names, "existing AU columns were renamed or reordered"
+    got = compute_aus_batch(g["bs"], g["lms"], g["tf"], frame_size=tuple(int(v) for v in g["size"]))
+    assert got.shape == (len(g["times"]), len(AU_NAMES))
+    assert g["aus"].max() > 0.5, "the golden frames should contain clear expressions"
+    np.testing.assert_allclose(got[:, :len(names)], g["aus"], rtol=0, atol=1e-9)
+
+
+def test_added_lateral_lip_and_upper_lid_columns_follow_the_face(faces):
+    """AU11 (lateral upper lip raise) and AU5g (upper lid height, geometry only) on warped copies of a real face."""
+    assert au(faces, "lateral_lip_up", "au11") > au(faces, "base", "au11") + 0.2
+    assert au(faces, "lids_down", "au05g") < au(faces, "base", "au05g") - 0.15
+    assert au(faces, "lids_down", "au07") > au(faces, "base", "au07")
+    # the brow columns do not move when only the lips or lids do
+    for v in ("lateral_lip_up", "lids_down"):
+        assert abs(au(faces, v, "au04m") - au(faces, "base", "au04m")) < 0.05
+
+
+def test_expressivity_ignores_appended_columns():
+    """Appending AU columns must not move expressivity (the baseline's calm-frame test and the spotter read it)."""
+    from microcue.signals.baseline import EXPRESSIVITY_AUS, expressivity
+
+    d = np.zeros(len(AU_NAMES))
+    d[AU_INDEX["au12"]] = 0.6
+    before = float(expressivity(d))
+    appended = list(AU_NAMES[34:])
+    assert appended and not set(appended) & set(EXPRESSIVITY_AUS)
+    d[[AU_INDEX[n] for n in appended]] = 1.0
+    assert float(expressivity(d)) == pytest.approx(before)

@@ -3,8 +3,9 @@
 Each image is loaded with OpenCV, turned into RGB (grey images are replicated), padded by half its size on each
 side and upscaled so its short side is at least ``min_side`` pixels (48x48 thumbnails must still find a face), then
 run through the vendored MediaPipe Face Landmarker in IMAGE mode. The face's action units are computed, a
-*population* neutral (a constant shipped in ``models/emotion_calibration.json``; no image of the same person and no
-label is used) is subtracted, and :func:`microcue.signals.emotions.emotion_probs` classifies it.
+*still-image* neutral (a constant shipped in ``models/emotion_calibration.json``: an upper quantile of the
+calibration set's relaxed faces, :func:`microcue.signals.baseline.still_image_neutral`; no image of the same person
+and no label is used) is subtracted, and :func:`microcue.signals.emotions.emotion_probs` classifies it.
 
 A face that is not found counts as a wrong prediction (predicted label ``"no_face"``) and is counted in
 ``faces_not_found``.
@@ -236,11 +237,11 @@ def score_predictions(y_true: list[str], y_pred: list[str], *, labels: Iterable[
 
 
 def classify_aus(aus_list: list[np.ndarray | None]) -> list[str]:
-    """Predicted label per AU vector after subtracting the shipped population neutral (no_face for None)."""
-    from microcue.signals.baseline import population_neutral, relative_to_neutral
+    """Predicted label per AU vector after subtracting the shipped still-image neutral (no_face for None)."""
+    from microcue.signals.baseline import relative_to_neutral, still_image_neutral
     from microcue.signals.emotions import EMOTIONS, emotion_probs
 
-    neutral = population_neutral()
+    neutral = still_image_neutral()
     preds = []
     for a in aus_list:
         if a is None:

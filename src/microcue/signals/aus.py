@@ -24,8 +24,12 @@ AU_NAMES: tuple[str, ...] = (
     "au01", "au01_l", "au01_r", "au02", "au02_l", "au02_r", "au04", "au05", "au06", "au07", "au09", "au10",
     "au12", "au12_l", "au12_r", "au14", "au14_l", "au14_r", "au15", "au17", "au20", "au23", "au24", "au25",
     "au26", "au45", "au16", "au18", "au22", "au27", "au28", "au43", "au04g", "au07g",
+    "au05g", "au41", "au04m", "au11", "au38", "au34",
 )
-"""Column names of :func:`compute_aus` output, in order. ``_l``/``_r`` are the subject's left/right."""
+"""Column names of :func:`compute_aus` output, in order. ``_l``/``_r`` are the subject's left/right.
+
+New columns are only ever appended: the existing ones keep their position and values (tests/test_aus.py guards
+them on stored Pexels frames; the microexpression spotter is tuned on them)."""
 
 AU_INDEX = {n: i for i, n in enumerate(AU_NAMES)}
 
@@ -36,6 +40,7 @@ _BROW = {"r": {"inner": (107, 55), "mid": (105, 52), "outer": (70, 46)},
          "l": {"inner": (336, 285), "mid": (334, 282), "outer": (300, 276)}}
 _CORNER = {"r": 61, "l": 291}
 _ALA = {"r": 129, "l": 358}
+_LIP_LATERAL = {"r": 37, "l": 267}  # upper-lip border between the philtrum ridge and the corner
 _UPPER_LIP_TOP, _UPPER_LIP_IN, _LOWER_LIP_IN, _LOWER_LIP_BOTTOM = 0, 13, 14, 17
 _SUBNASALE, _NOSE_TIP, _CHIN, _NASION = 2, 1, 152, 168
 
@@ -65,6 +70,13 @@ GEOMETRY: dict[str, tuple[float, float]] = {
     "eye_closed": (0.20, -0.12),   # AU43 lids drooping / closed (eye aperture toward 0)
     "lower_lip_down": (0.0, +0.12),  # AU16 pulls the lower lip down (lip gap not explained by the jaw)
     "pucker": (0.755, -0.12),      # AU18 narrows the mouth (corners toward the mid-line)
+    # Added with au05g..au34 (neutral = median of the 78 posed-neutral Taiwanese images, rounded; span about the
+    # 2nd/98th percentile of all their images minus that neutral):
+    "upper_lid": (0.137, +0.06),   # AU5 (geometry only): the upper lid rises above the eye-corner line
+    "lid_droop": (0.137, -0.10),   # AU41: the upper lid sinks toward the eye-corner line (not a blink)
+    "brow_pull": (0.488, -0.05),   # AU4, corrugator part only: the inner brows drawn toward each other
+    "lip_lateral": (-0.305, +0.12),  # AU11: the upper lip's lateral part rises toward the nose wing
+    "nostril": (0.648, +0.10),     # AU38: the nostril wings spread apart
 }
 NEUTRAL_LEVEL = 0.2
 """Value of a geometric term on the population's neutral face (so a person below it still registers)."""
@@ -131,6 +143,8 @@ def geometry_features(canon: np.ndarray) -> dict[str, np.ndarray]:
         f[f"corner_h_{s}"] = y[..., _CORNER[s]] - lip_centre_y
         f[f"corner_x_{s}"] = np.abs(x[..., _CORNER[s]] - mid_x)
         f[f"corner_z_{s}"] = c[..., _CORNER[s], 2] - c[..., _UPPER_LIP_TOP, 2]
+        f[f"upper_lid_{s}"] = mean_y(e["upper"]) - eye_y
+        f[f"lip_lateral_{s}"] = y[..., _LIP_LATERAL[s]] - y[..., _SUBNASALE]
     f["brow_gap"] = x[..., _BROW["l"]["inner"][0]] - x[..., _BROW["r"]["inner"][0]]
     f["nose_lip"] = y[..., _SUBNASALE] - y[..., _UPPER_LIP_TOP]
     f["lip_gap"] = y[..., _UPPER_LIP_IN] - y[..., _LOWER_LIP_IN]
@@ -139,6 +153,7 @@ def geometry_features(canon: np.ndarray) -> dict[str, np.ndarray]:
     f["upper_red"] = y[..., _UPPER_LIP_TOP] - y[..., _UPPER_LIP_IN]
     f["lower_red"] = y[..., _LOWER_LIP_IN] - y[..., _LOWER_LIP_BOTTOM]
     f["mouth_w"] = f["corner_x_l"] + f["corner_x_r"]
+    f["nostril"] = x[..., _ALA["l"]] - x[..., _ALA["r"]]
     return f
 
 
@@ -228,6 +243,15 @@ def compute_aus_batch(blendshapes: np.ndarray, landmarks: np.ndarray, transform:
     # geometric-only brow lowering / lid tightening (blendshape-free views of AU4 and AU7)
     put("au04g", (_geo(brow_in, "brow_lower") + _geo(f["brow_gap"], "brow_gap") + _geo(brow_slope, "brow_v")) / 3)
     put("au07g", 0.5 * _geo(eye_open, "eye_narrow") + 0.5 * _geo(lower_lid, "lower_lid"))
+    # Appended columns (docs/action-units.md, "Added AUs, second set"): single-mechanism geometric views that the
+    # mixed AUs above blur (upper lid vs lower lid, brow pull vs brow height) and AUs they lack.
+    upper_lid = 0.5 * (f["upper_lid_l"] + f["upper_lid_r"])
+    put("au05g", _geo(upper_lid, "upper_lid"))
+    put("au41", _geo(upper_lid, "lid_droop"))
+    put("au04m", _geo(f["brow_gap"], "brow_pull"))
+    put("au11", _geo(0.5 * (f["lip_lateral_l"] + f["lip_lateral_r"]), "lip_lateral"))
+    put("au38", _geo(f["nostril"], "nostril"))
+    put("au34", b("cheekPuff"))
     return out
 
 

@@ -38,7 +38,7 @@ CALIBRATION_FILE = "emotion_calibration.json"
 MORPHOLOGY_AUS: tuple[str, ...] = tuple(
     n for n in AU_NAMES if n.split("_")[0] in ("au01", "au02", "au04", "au07", "au09", "au10", "au14", "au15",
                                                "au17", "au20", "au23", "au24", "au04g", "au07g", "au16",
-                                               "au18", "au28"))
+                                               "au18", "au28", "au41", "au04m", "au11", "au38"))
 """AUs whose raw value depends on the shape of a relaxed face as much as on expression (bootstrapped)."""
 
 
@@ -59,20 +59,41 @@ def population_neutral() -> np.ndarray:
     return np.array([float(pop[n]) for n in AU_NAMES])
 
 
+def still_image_neutral() -> np.ndarray:
+    """``(len(AU_NAMES),)`` reference of a single still image, which has no personal neutral.
+
+    A per-AU upper quantile of the calibration set's neutral faces (``still_neutral`` in the shipped
+    calibration; the quantile was chosen by performer-grouped cross-validation, see bench/accuracy.py): an AU counts
+    on a photo only once it is above what most relaxed faces show. Falls back to :func:`population_neutral`.
+    Video never uses it: each person's baseline starts from the population neutral and learns their own.
+    """
+    cal = shipped_calibration()
+    ref = cal.get("still_neutral") or cal["population_neutral"]
+    return np.array([float(ref[n]) for n in AU_NAMES])
+
+
 def relative_to_neutral(aus: np.ndarray, neutral: np.ndarray) -> np.ndarray:
     """AU activation above a neutral: ``max(aus - neutral, 0)`` (every AU here is an activation AU: a value
     below the person's neutral means "not active", never "negatively active"). Works on ``(..., n_aus)``."""
     return np.clip(np.asarray(aus, dtype=np.float64) - neutral, 0.0, None)
 
 
+EXPRESSIVITY_AUS: tuple[str, ...] = (
+    "au01", "au02", "au04", "au05", "au06", "au07", "au09", "au10", "au12", "au14", "au15", "au17", "au20", "au23",
+    "au24", "au26", "au16", "au18", "au22", "au27", "au28", "au43", "au04g", "au07g")
+"""The AUs whose deltas make up ``expressivity`` (fixed by name, so that appending AU columns does not change it,
+nor the baseline's choice of calm frames, nor the spotter that reads both)."""
+_EXPR_IDX = [AU_NAMES.index(n) for n in EXPRESSIVITY_AUS]
+
+
 def expressivity(aus_delta: np.ndarray, *, top_k: int = 3) -> np.ndarray:
     """How expressive a face is: the mean of the ``top_k`` largest AU deltas (0..1); ``(..., n_aus) -> (...)``.
 
-    AU45 (blink) and AU25 (lips apart, common in speech) are left out: they say little about expression.
+    Over ``EXPRESSIVITY_AUS``: AU45 (blink) and AU25 (lips apart, common in speech) are left out (they say little
+    about expression), and so are the side columns and the AU columns appended after AU7g.
     """
     d = np.asarray(aus_delta, dtype=np.float64)
-    keep = [i for i, n in enumerate(AU_NAMES) if n not in ("au45", "au25") and not n.endswith(("_l", "_r"))]
-    d = np.clip(d[..., keep], 0.0, None)
+    d = np.clip(d[..., _EXPR_IDX], 0.0, None)
     k = max(1, min(top_k, d.shape[-1]))
     return np.sort(d, axis=-1)[..., -k:].mean(axis=-1)
 

@@ -26,7 +26,10 @@ from microcue.signals.aus import AU_INDEX, AU_NAMES
 
 EMOTIONS: tuple[str, ...] = ("neutral", "anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise")
 
-BILATERAL_AUS: tuple[str, ...] = tuple(n for n in AU_NAMES if not n.endswith(("_l", "_r")))
+NOT_IN_MODEL: tuple[str, ...] = ("au34",)
+"""AU columns the emotion model does not read: AU34 (cheek puff) does not vary on the posed calibration photos
+(98th percentile 0.001), so no weight for it could be calibrated (a fitted one blows up on that noise)."""
+BILATERAL_AUS: tuple[str, ...] = tuple(n for n in AU_NAMES if not n.endswith(("_l", "_r")) and n not in NOT_IN_MODEL)
 ASYMMETRIES: tuple[str, ...] = ("asym01", "asym12", "asym14")
 """``asymNN = |auNN_l - auNN_r|`` of the deltas (one-sided brow raise, one-sided smile / dimpler: contempt)."""
 INTERACTIONS: tuple[tuple[str, str], ...] = (
