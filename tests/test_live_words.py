@@ -143,3 +143,13 @@ def test_pace_is_the_sellers_words_a_minute_once_enough_was_heard():
     msg = me.update({"participant": "P1", "time_s": 13.0, "au04": 0.1})
     assert msg["pace"] == 120.0 and msg["pace_live"] is True
     assert SelfState().update({"participant": "P1", "time_s": 1.0})["pace_live"] is False
+
+
+def test_self_view_waits_for_the_sellers_own_neutral():
+    from microcue.live.live_cues import SelfState
+
+    me = SelfState()
+    early = me.update({"participant": "P1", "time_s": 1.0, "au23": 0.7, "au24": 0.5, "baseline_ready": False})
+    assert early["tension"] is None and "neutral" in early["label"]  # no "Tense" from a thin resting mouth
+    later = me.update({"participant": "P1", "time_s": 9.0, "au04": 0.5, "au07": 0.5, "baseline_ready": True})
+    assert later["label"] == "Tense" and later["tension"] == 0.5

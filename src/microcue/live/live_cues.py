@@ -69,6 +69,8 @@ def classify(e: ExpressionEvent) -> tuple[str, str] | None:
             return "shift", _sentence(buyer.describe(e))
         return None
     if e.kind == "brow_flash":
+        if "speech" in e.flags:
+            return None  # brows raised for emphasis while talking (as in the post-call cues)
         return "lights_up", "A quick eyebrow flash"
     if e.kind == "gaze_aversion":
         away = e.intensity if e.intensity > 0 else e.duration_s
@@ -310,6 +312,11 @@ class SelfState:
         pid, t = row.get("participant"), _num(row, "time_s")
         if pid is None or t is None:
             return None
+        if row.get("baseline_ready") is False:
+            # measured against a population face until their own neutral is learned (a thin resting mouth
+            # would read as pressed lips): say so instead of a tension number, as the post-call cue does
+            last = self._sent.get(pid)
+            return None if last is not None and 0 <= t - last < self.every_s else self._learning(pid, t)
         parts = sorted([_num(row, "au04") or 0.0, _num(row, "au07") or 0.0,
                         max(_num(row, "au23") or 0.0, _num(row, "au24") or 0.0)])
         w = self._win.setdefault(pid, _Window(self.window_s, self.maxlen))
@@ -321,4 +328,9 @@ class SelfState:
         tension = _mean([r[1] for r in w.rows])
         return dict(type="self", participant=pid, tension=round(tension, 3),
                     label="Tense" if tension >= self.tense_at else "Relaxed",
+                    pace=self.pace() if self.pace else None, pace_live=self.pace is not None, time_s=t)
+
+    def _learning(self, pid: str, t: float) -> dict:
+        self._sent[pid] = t
+        return dict(type="self", participant=pid, tension=None, label="Learning your neutral face",
                     pace=self.pace() if self.pace else None, pace_live=self.pace is not None, time_s=t)
