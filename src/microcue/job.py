@@ -39,10 +39,9 @@ def run_call(video: str | Path, out: str | Path, *, roles: Iterable = (), fps: f
     from microcue.postcall import postcall, read_call_transcript
     from microcue.video import open_source
 
-    source = open_source(video, fps=fps)
     utterances, warnings = [], []
     if transcript is not None:  # read it first: a bad transcript should not wait for the whole analysis
-        info = getattr(source, "info", None)
+        info = getattr(open_source(video, fps=fps), "info", None)  # its length, to warn of times past the end
         utterances, warnings = read_call_transcript(transcript, duration_s=getattr(info, "duration_s", None))
         for w in warnings:
             if warn is not None:
