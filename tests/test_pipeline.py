@@ -44,6 +44,20 @@ def test_sad_start_laughing_end(pexels_result):
     assert end["valence"].mean() > start["valence"].mean()
 
 
+def test_crying_and_laughter_are_one_macro_event_each(pexels_result):
+    """Issue 3 on the sample: the crying (~1.5-6 s) is one macro sadness event, not a stream of events inside it, and
+    the laughter (from ~10 s) one macro happiness event; no micro event is a blink (none has only eye AUs)."""
+    expr = [e for e in pexels_result.events if e.kind in ("micro", "macro")]
+    crying = [e for e in expr if e.onset_s < 4.0 and e.offset_s > 3.0]
+    assert len(crying) == 1 and crying[0].kind == "macro" and crying[0].emotion == "sadness"
+    assert crying[0].onset_s < 2.5 and crying[0].offset_s > 5.5
+    inside = [e for e in expr if e is not crying[0] and crying[0].onset_s <= e.onset_s < crying[0].offset_s]
+    assert not inside
+    laugh = [e for e in expr if e.onset_s < 12.0 and e.offset_s > 17.0]
+    assert len(laugh) == 1 and laugh[0].kind == "macro" and laugh[0].emotion == "happiness"
+    assert not [e for e in expr if e.kind == "micro" and set(e.aus) <= {"au05", "au06", "au07", "au43", "au45"}]
+
+
 def test_outputs_written(pexels_result):
     out = pexels_result.out_dir
     assert (out / "signals.parquet").exists()

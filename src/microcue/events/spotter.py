@@ -37,7 +37,7 @@ CONF_FEATURES = ("peak", "duration", "n_aus")
 in seconds; n_aus: how many AUs moved (at most 5). (EMFACS fit and upper/lower face were tried and did not help on
 the tuning data; speech overlap could not be fitted: every benchmark episode is during speech.)"""
 
-CONF_W = {"bias": 0.529, "peak": 0.12, "duration": -0.359, "n_aus": -0.222}
+CONF_W = {"bias": 0.498, "peak": 0.189, "duration": -0.262, "n_aus": -0.249}
 """confidence = sigmoid(bias + sum(w * feature)): a small logistic model fitted on the spotting benchmark's tuning
 and calibration splits (bench/spotting.py score --split fit --calibrate; data and terms: docs/spotting.md,
 "Confidence")."""
@@ -86,6 +86,13 @@ class EventSpotter:
             whose speech keeps opening episodes would otherwise be measured only in their quiet moments).
         pair_wait_s: an upper-face episode and a lower-face episode that overlap (IoU >= 0.3) are one event; a
             finished episode waits at most this long for its partner in the other half of the face.
+        nest: an episode of one half of the face that began inside a still-open episode of the other half, which
+            would be reported as an expression were it to end now, is part of that movement: it is not reported on
+            its own (a crying face's lip presses inside the crying are not a stream of events).
+        nest_frac: an expression event lying at least this fraction inside the longer expression event reported
+            just before it is the same movement: not reported (> 1: off).
+        min_reliable: an episode seen through less than this share of reliable rows is dropped (flagged
+            ``low_quality`` under 0.95).
         speech_regress: remove from the lower-face AUs the part that follows the lip gap (``mouth_open``), fitted
             on the calm window (least squares, slope >= 0): speech opens and closes the mouth, a smile does not.
         moved_rel: an AU counts as moved in an episode when its peak (in units of its own threshold) reached
@@ -128,6 +135,9 @@ class EventSpotter:
         absorb_s: float = 20.0,
         noise_quantile: float = 0.9,
         pair_wait_s: float = 0.3,
+        min_reliable: float = 0.8,
+        nest: bool = True,
+        nest_frac: float = 0.5,
         speech_regress: bool = False,
         moved_rel: float = 0.3,
         min_duration_s: float = 0.08,
@@ -161,6 +171,9 @@ class EventSpotter:
         self.absorb_s = absorb_s
         self.noise_quantile = noise_quantile
         self.pair_wait_s = pair_wait_s
+        self.min_reliable = min_reliable
+        self.nest = nest
+        self.nest_frac = nest_frac
         self.speech_regress = speech_regress
         self.moved_rel = moved_rel
         self.min_duration_s = min_duration_s
@@ -193,7 +206,9 @@ class EventSpotter:
         self.closed_ = 0.0
         self.blink_t_ = -math.inf
         self.regions_ = (Region(self, _UPPER_MASK), Region(self, _LOWER_START))
-        self.pending_: list[tuple[int, float, dict]] = []  # (region, confirmed at, episode summary)
+        self.pending_: list[tuple[int, float, dict]] = []
+        self.last_expr_: tuple[float, float] | None = None  # (onset, offset) of the last expression event emitted
+        self.dry_ = False  # (region, confirmed at, episode summary)
         self.nod_ = OscillationDetector("pitch", "nod", min_deg=self.nod_min_deg, min_swings=2)
         self.shake_ = OscillationDetector("yaw", "head_shake", min_deg=self.shake_min_deg, min_swings=3)
         self.gaze_ = GazeAversionDetector(min_s=self.gaze_min_s)
@@ -293,8 +308,27 @@ class EventSpotter:
             if could_pair and t < when + self.pair_wait_s:
                 break
             self.pending_.pop(0)
+            if self.nest and self._inside_open(k, ep):
+                continue  # began inside a movement of the other half of the face that is an expression: part of it
             out += self._finish(ep)
         return out
+
+    def _inside_open(self, k: int, ep: dict) -> bool:
+        """Whether ``ep`` (region ``k``) began inside the other region's open episode, and that episode, were it to
+        end now, would be reported as an expression (a dry run: no state changes)."""
+        r = self.regions_[1 - k]
+        o = r.ep_
+        if o is None or r.prev_ is None:
+            return False
+        summary = r._summary(dict(o, offset=r.prev_[0] if o["offset"] is None else o["offset"]))
+        if summary["onset"] > ep["onset"]:
+            return False
+        n, trace, self.trace_, self.dry_ = self.n_events_, self.trace_, None, True
+        try:
+            evs = self._finish(summary)
+        finally:
+            self.n_events_, self.trace_, self.dry_ = n, trace, False
+        return any(e.kind in ("micro", "macro") for e in evs)
 
     def _finish(self, ep: dict) -> list[ExpressionEvent]:
         onset, apex_t, offset = ep["onset"], ep["apex"], ep["offset"]
@@ -314,8 +348,8 @@ class EventSpotter:
             return []  # the lids around a blink
         if offset - onset < self.min_duration_s:
             return []  # shorter than two frames at 30 fps: a glitch, not a movement
-        if ep["reliable"] / max(ep["dur"], 1e-9) < 0.5:
-            return []  # seen mostly through unreliable rows (head turn, poor tracking)
+        if ep["reliable"] / max(ep["dur"], 1e-9) < self.min_reliable:
+            return []  # seen largely through unreliable rows (head turn, poor tracking)
         talk_share = ep["talk"] / max(ep["dur"], 1e-9)
         rise: dict[str, float] = {}
         for i, a in enumerate(CHANNELS):
@@ -338,7 +372,7 @@ class EventSpotter:
         reliable_share = ep["reliable"] / max(ep["dur"], 1e-9)
         if speech_share > 0.5 or talk_share > 0.5:
             flags.append("speech")
-        if reliable_share < 0.8:
+        if reliable_share < 0.95:
             flags.append("low_quality")
         conf = round(confidence(feats), 3)
         intensity = round(float(ep["amax"].max()), 4)
@@ -360,6 +394,13 @@ class EventSpotter:
         laterality = lat[sided[0]] if sided else ("both" if moved else None)
         aus = tuple(sorted(moved, key=lambda a: -moved[a]))
         kind = "micro" if offset - onset <= self.micro_max_s else "macro"
+        if self.last_expr_ is not None and self.nest_frac <= 1.0:
+            a0, a1 = self.last_expr_
+            inter = max(0.0, min(a1, offset) - max(a0, onset))
+            if a1 - a0 > offset - onset and inter >= self.nest_frac * (offset - onset):
+                return []  # mostly inside the longer expression just reported: the same movement, not a new one
+        if not self.dry_:
+            self.last_expr_ = (onset, offset)
         ev = [
             {
                 "kind": kind,
