@@ -91,6 +91,9 @@ class EventSpotter:
             its own (a crying face's lip presses inside the crying are not a stream of events).
         nest_frac: an expression event lying at least this fraction inside the longer expression event reported
             just before it is the same movement: not reported (> 1: off).
+        mouth_talk: the speech decision also applies when the audio VAD says silence but the mouth moved in the
+            rhythm of talking (``mouth_activity``) for more than half the episode: a muted or quiet talker, or a
+            voice the VAD missed.
         min_reliable: an episode seen through less than this share of reliable rows is dropped (flagged
             ``low_quality`` under 0.95).
         speech_regress: remove from the lower-face AUs the part that follows the lip gap (``mouth_open``), fitted
@@ -138,6 +141,7 @@ class EventSpotter:
         min_reliable: float = 0.8,
         nest: bool = True,
         nest_frac: float = 0.5,
+        mouth_talk: bool = True,
         speech_regress: bool = False,
         moved_rel: float = 0.3,
         min_duration_s: float = 0.08,
@@ -174,6 +178,7 @@ class EventSpotter:
         self.min_reliable = min_reliable
         self.nest = nest
         self.nest_frac = nest_frac
+        self.mouth_talk = mouth_talk
         self.speech_regress = speech_regress
         self.moved_rel = moved_rel
         self.min_duration_s = min_duration_s
@@ -356,7 +361,8 @@ class EventSpotter:
             name = ALIAS.get(a, a)
             rise[name] = max(rise.get(name, 0.0), float(ep["amax"][i]))
         emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9))
-        decision = self._speech_decision(moved, lat, rise, ep) if talk_share > 0.5 else "expression"
+        mouthing = self.mouth_talk and ep["speech"] / max(ep["dur"], 1e-9) > 0.5
+        decision = self._speech_decision(moved, lat, rise, ep) if talk_share > 0.5 or mouthing else "expression"
         feats = episode_features(ep["strength"], offset - onset, len(moved))
         if self.trace_ is not None:  # bench/spotting.py: every candidate episode, for the calibration fit
             self.trace_.append({"onset": onset, "offset": offset, "decision": decision, "emotion": emotion,
