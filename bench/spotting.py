@@ -305,6 +305,42 @@ def show(name: str, s: dict) -> str:
     return "\n".join(lines)
 
 
+def plot_reliability(evrecs: list, out: Path, *, title: str, edges=(0.0, 0.3, 0.5, 0.7, 1.0)) -> None:
+    """Reliability curve: per confidence bin, the share of events that matched an injected episode (with a 90 %
+    Wilson interval and the bin's count) against the bin's mean confidence; the diagonal is perfect calibration."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    conf = np.array([e["conf"] for e in evrecs])
+    real = np.array([float(e["matched"]) for e in evrecs])
+    fig, ax = plt.subplots(figsize=(4.2, 4.2), dpi=120)
+    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="calibrated")
+    xs, ys, lo, hi = [], [], [], []
+    for a, b in itertools.pairwise(edges):
+        sel = (conf >= a) & (conf < b if b < 1 else conf <= b)
+        n = int(sel.sum())
+        if not n:
+            continue
+        p, z = real[sel].mean(), 1.645
+        c = (p + z * z / (2 * n)) / (1 + z * z / n)
+        h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        xs.append(conf[sel].mean())
+        ys.append(p)
+        lo.append(p - (c - h))
+        hi.append(c + h - p)
+        ax.annotate(f"n={n}", (xs[-1], p), textcoords="offset points", xytext=(6, -10), fontsize=8)
+    ax.errorbar(xs, ys, yerr=[lo, hi], fmt="o-", c="C0", capsize=3, label="share real (90 % CI)")
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence given", ylabel="share of events that were real",
+           title=f"Spotting confidence, {title}")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cmd", choices=["prepare", "score"])
@@ -314,6 +350,7 @@ def main() -> None:
     ap.add_argument("--calibrate", action="store_true")
     ap.add_argument("--no-audio", action="store_true", help="no speech field from the source's audio VAD")
     ap.add_argument("--param", action="append", default=[], help="NAME=VALUE spotter parameter")
+    ap.add_argument("--plot", default=None, help="write the reliability curve of the split's confidences to this PNG")
     a = ap.parse_args()
     data = Path(a.data)
     global AUDIO
@@ -342,6 +379,8 @@ def main() -> None:
     else:
         s = summarise(recs, evrecs)
         print(show(a.split, s))
+        if a.plot:
+            plot_reliability(evrecs, Path(a.plot), title=f"split {a.split}")
         if a.calibrate:
             print(f"CONF_W = {calibrate(evrecs)}  # fitted on {len(evrecs)} events, "
                   f"{sum(e['matched'] for e in evrecs)} matched")
