@@ -341,3 +341,16 @@ def test_voice_activity_of_silence_and_of_a_file_without_audio(tmp_path):
     assert len(t) == 0 and len(s) == 0
     with pytest.raises(FileNotFoundError):
         voice_activity(tmp_path / "missing.mp4")
+
+
+def test_a_movement_inside_an_ongoing_expression_is_part_of_it():
+    """A sad frown held 2-6 s (upper face) with a brief lip press inside it (lower face, 3.5-3.9 s): one event, as
+    the crying in the Pexels clip; with ``nest`` off the lip press comes out as a second event."""
+    frown = {"au04": 0.35, "au04g": 0.35, "au01": 0.2, "au01_l": 0.2, "au01_r": 0.2}
+    press = {"au24": 0.35, "au23": 0.3}
+    rows = stream(seconds=10, noise=0.01, episodes=[(lambda t: _plateau(t, 2.0, 6.0), frown),
+                                                      (lambda t: _tri(t, 3.5, 3.7, 3.9), press)])
+    ev = expressions(spot_events(rows))
+    assert len(ev) == 1 and ev[0].kind == "macro", ev
+    assert ev[0].onset_s == pytest.approx(2.0, abs=0.3) and ev[0].offset_s == pytest.approx(6.0, abs=0.3)
+    assert len(expressions(spot_events(rows, nest=False))) == 2

@@ -472,11 +472,14 @@ class EventSpotter:
             t, s = r.prev_
             if ep["apex"][0] >= t or s > fall * ep["apex"][1]:
                 continue
-            n = self.n_events_
+            summary = r._summary(dict(ep, offset=t if ep["offset"] is None else ep["offset"]))
+            if self.nest and self._inside_open(k, summary):
+                continue  # part of the other half's ongoing expression: it will not be reported on its own
+            n, trace, self.trace_, self.dry_ = self.n_events_, self.trace_, None, True
             try:
-                out[key] = self._finish(r._summary(dict(ep, offset=t if ep["offset"] is None else ep["offset"])))
+                out[key] = self._finish(summary)
             finally:
-                self.n_events_ = n
+                self.n_events_, self.trace_, self.dry_ = n, trace, False
         return out
 
 
