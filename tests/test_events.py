@@ -113,8 +113,12 @@ def test_blinks_are_not_events():
                 row["au43"] = 0.8 * v
                 row["au07"] = row["au07g"] = 0.3 * v  # lids squeeze in a blink
                 row["au06"] = 0.2 * v
+                if b > 4:  # the brows are measured from the eye line: a closing lid pulls them along
+                    row["au01"] = row["au01_l"] = row["au01_r"] = 0.25 * v
+                    row["au02"] = row["au02_l"] = row["au02_r"] = 0.4 * v
     rows = stream(seconds=8, noise=0.005, blink=blink)
-    assert expressions(spot_events(rows)) == []
+    assert [e for e in spot_events(rows) if e.kind in ("micro", "macro", "brow_flash")] == []
+    assert len(expressions(spot_events(rows, blink_brows=False))) >= 1  # without the rule the brow pull is an event
 
 
 def test_speech_rhythm_is_not_an_event():
@@ -354,3 +358,17 @@ def test_a_movement_inside_an_ongoing_expression_is_part_of_it():
     assert len(ev) == 1 and ev[0].kind == "macro", ev
     assert ev[0].onset_s == pytest.approx(2.0, abs=0.3) and ev[0].offset_s == pytest.approx(6.0, abs=0.3)
     assert len(expressions(spot_events(rows, nest=False))) == 2
+
+
+def test_a_cut_between_views_is_not_an_event():
+    """A speaker-view cut: the face jumps from a thumbnail to the main view (face_px x3) and its AU levels step with
+    the resolution. The spotter treats the jump as a gap (no event), as it does a face lost and found."""
+    def cut(t, row):
+        big = t >= 4.0
+        row["face_px"], row["face_x"], row["face_y"] = (240.0, 0.5, 0.5) if big else (80.0, 0.9, 0.1)
+        if big:
+            row["au04"] = row["au04g"] = row["au04"] + 0.3
+            row["au15"] = row["au15"] + 0.25
+    rows = stream(seconds=9, noise=0.01, cut=cut)
+    assert expressions(spot_events(rows)) == []
+    assert len(expressions(spot_events(rows, cut_jump=0.0))) == 1

@@ -29,6 +29,8 @@ from microcue.events.types import ExpressionEvent
 
 _UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 _STARTS = np.array([a not in SUPPORT for a in CHANNELS])
+_BLINK_PULLS = {"au01", "au02", "au05", "au06", "au07"}
+"""AUs a blink pulls along (the brows are measured from the eye line); brief episodes of only these are dropped."""
 _LOWER_START = np.array([a not in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 
 CONF_FEATURES = ("peak", "duration", "n_aus")
@@ -91,6 +93,10 @@ class EventSpotter:
             its own (a crying face's lip presses inside the crying are not a stream of events).
         nest_frac: an expression event lying at least this fraction inside the longer expression event reported
             just before it is the same movement: not reported (> 1: off).
+        blink_brows: a brief episode (micro) of only brow raise and lid AUs (AU1, AU2, AU5, AU6, AU7) that touches a
+            blink is dropped: the brows are measured from the eye line, which a closing lid pulls along.
+        cut_jump: a jump of the face's size by more than this (|ln(size ratio)| between two rows) is a cut between
+            views (a thumbnail becoming the main view, an edited jump cut) and handled as a gap (0: off).
         mouth_talk: the speech decision also applies when the audio VAD says silence but the mouth moved in the
             rhythm of talking (``mouth_activity``) for more than half the episode: a muted or quiet talker, or a
             voice the VAD missed.
@@ -142,6 +148,8 @@ class EventSpotter:
         nest: bool = True,
         nest_frac: float = 0.5,
         mouth_talk: bool = True,
+        blink_brows: bool = True,
+        cut_jump: float = 0.3,
         speech_regress: bool = False,
         moved_rel: float = 0.3,
         min_duration_s: float = 0.08,
@@ -179,6 +187,8 @@ class EventSpotter:
         self.nest = nest
         self.nest_frac = nest_frac
         self.mouth_talk = mouth_talk
+        self.blink_brows = blink_brows
+        self.cut_jump = cut_jump
         self.speech_regress = speech_regress
         self.moved_rel = moved_rel
         self.min_duration_s = min_duration_s
@@ -213,7 +223,8 @@ class EventSpotter:
         self.regions_ = (Region(self, _UPPER_MASK), Region(self, _LOWER_START))
         self.pending_: list[tuple[int, float, dict]] = []
         self.last_expr_: tuple[float, float] | None = None  # (onset, offset) of the last expression event emitted
-        self.dry_ = False  # (region, confirmed at, episode summary)
+        self.dry_ = False
+        self.box_: tuple[float, float, float] | None = None  # (region, confirmed at, episode summary)
         self.nod_ = OscillationDetector("pitch", "nod", min_deg=self.nod_min_deg, min_swings=2)
         self.shake_ = OscillationDetector("yaw", "head_shake", min_deg=self.shake_min_deg, min_swings=3)
         self.gaze_ = GazeAversionDetector(min_s=self.gaze_min_s)
@@ -226,7 +237,7 @@ class EventSpotter:
         if self.last_t_ is not None:
             if t <= self.last_t_:
                 raise ValueError(f"rows must come in time order: {t} after {self.last_t_}")
-            if t - self.last_t_ > self.max_gap_s:
+            if t - self.last_t_ > self.max_gap_s or self._cut(row):
                 out += self._gap()
         dt = 0.0 if self.last_t_ is None else t - self.last_t_
         raw = [_head_ev(e) for e in self.nod_.update(t, row.get("pitch"), dt)]
@@ -245,6 +256,16 @@ class EventSpotter:
         return sorted(out, key=lambda e: e.onset_s)
 
     # ------------------------------------------------------------------------------------------------ internals
+    def _cut(self, row: dict) -> bool:
+        """A shot cut or reframing: the face's size or place jumps between two rows (a person moved between a
+        thumbnail and the main view, an edited jump cut). Its AU levels are not comparable across it."""
+        box = (_num(row.get("face_px")), _num(row.get("face_x")), _num(row.get("face_y")))
+        prev, self.box_ = self.box_, box
+        if self.cut_jump <= 0 or prev is None or any(math.isnan(v) for v in box + prev) or prev[0] <= 0:
+            return False
+        size = abs(math.log(max(box[0], 1e-6) / prev[0]))
+        return size > self.cut_jump
+
     def _gap(self) -> list[ExpressionEvent]:
         out = self._close(final=False)
         self.nod_.gap()
@@ -351,6 +372,8 @@ class EventSpotter:
             lat[a] = "left" if asym > 0.5 else "right" if asym < -0.5 else "both"
         if ep["blink"] and set(moved) <= {"au05", "au06", "au07"}:
             return []  # the lids around a blink
+        if self.blink_brows and ep["blink"] and set(moved) <= _BLINK_PULLS and offset - onset <= self.micro_max_s:
+            return []  # a brief brow / lid movement around a blink: the brows are measured from the eye line
         if offset - onset < self.min_duration_s:
             return []  # shorter than two frames at 30 fps: a glitch, not a movement
         if ep["reliable"] / max(ep["dur"], 1e-9) < self.min_reliable:
