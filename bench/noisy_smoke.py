@@ -16,24 +16,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+from accuracy import cache_raw, noisy_report, raw_aus
 
-from accuracy import CLASSES7, SETS, cache_raw, raw_aus
-from microcue.signals.baseline import relative_to_neutral
-from microcue.signals.emotions import EMOTIONS, EmotionModel, load_calibration
-
-SETS.setdefault("noisy", SETS["jaffe"].parent / "labels_noisy_legend.csv")
-
-
-def noisy_report(model: EmotionModel, still: np.ndarray, aus: np.ndarray, labels: np.ndarray) -> dict:
-    pred = np.array(["no_face"] * len(labels), dtype=object)
-    ok = ~np.isnan(aus).any(1)
-    pred[ok] = np.array(EMOTIONS)[model.probs(relative_to_neutral(aus[ok], still)).argmax(1)]
-    rec = {c: float(np.mean(pred[labels == c] == c)) for c in CLASSES7 if (labels == c).any()}
-    out = {"mean_recall_7": float(np.mean(list(rec.values()))), "recall": rec}
-    for c in ("happiness", "neutral"):
-        out[f"{c}->fear"] = int(np.sum(pred[labels == c] == "fear"))
-        out[f"{c}_n"] = int(np.sum(labels == c))
-    return out
+from microcue.signals.emotions import load_calibration
 
 
 def main(argv: list[str] | None = None) -> int:
