@@ -106,10 +106,12 @@ EXCLUDED: set[str] = set()
 FEAR_GATED = ("au05*au20", "au05*au25", "au01*au20")
 """Products that carry fear's mouth (EMFACS fear: AU20/AU25 with AU5 or AU1) in the robust recipe; held at 0 in v3."""
 RECIPES = ("robust", "facs", "v3")
-RECIPE: dict[str, str] = {"name": "robust"}
-"""Which fitting recipe ``fit_calibration`` uses (``--recipe``). ``robust`` (v4), declared before any fit in
-bench/ROBUST_RECIPE_DECLARED.md: intensity augmentation, lips-apart neutrals, FACS sign constraints, fear's mouth
-only through ``FEAR_GATED``. ``v3``: the previous recipe, for comparison."""
+RECIPE: dict[str, str] = {"name": "v3"}
+"""Which fitting recipe ``fit_calibration`` uses (``--recipe``). ``v3``: the shipped one. ``robust`` (the v4
+candidate, declared before any fit in bench/ROBUST_RECIPE_DECLARED.md: intensity augmentation, lips-apart neutrals,
+FACS sign constraints, fear's mouth only through ``FEAR_GATED``) and ``facs`` (the same without the intensity part)
+were tried and not kept (docs/benchmarks.md); they need the ``FEAR_GATED`` products in ``emotions.INTERACTIONS``,
+which the shipped model does not have (commit 300c945 adds them)."""
 INTENSITY_SCALES = (0.4, 0.55, 0.7)
 """Weak copies of every non-neutral training photo: ``own + s * (raw - own)`` (own = the performer's median
 neutral): a weaker version of an expression is the same expression."""
@@ -410,8 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--without-added", action="store_true",
                     help="hold the weights of the second set of added AUs (ADDED_2) at 0 (comparison only)")
     ap.add_argument("--no-jaffe", action="store_true", help="do not score JAFFE (while choosing anything)")
-    ap.add_argument("--recipe", choices=RECIPES, default="robust",
-                    help="fitting recipe: robust (v4, shipped) or v3 (the previous one, for comparison)")
+    ap.add_argument("--recipe", choices=RECIPES, default="v3",
+                    help="fitting recipe: v3 (shipped) or the tried-and-not-kept robust / facs candidates")
     ap.add_argument("--calibration-out", type=Path, default=None,
                     help="with --write-calibration: write here instead of the shipped JSON (candidates)")
     ap.add_argument("--fast", action="store_true", help="skip the non-nested fixed-recipe comparison")
@@ -419,6 +421,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="also run evaluate_images on the noisy in-the-wild set (robustness smoke: faces found)")
     args = ap.parse_args(argv)
     RECIPE["name"] = args.recipe
+    if args.recipe != "v3" and not set(FEAR_GATED) <= set(FEATURES):
+        print(f"--recipe {args.recipe} needs the {FEAR_GATED} products in emotions.INTERACTIONS "
+              "(see commit 300c945)", file=sys.stderr)
+        return 1
     if not all(p.exists() for p in SETS.values()):
         print(f"data not found under {DATA}", file=sys.stderr)
         return 1

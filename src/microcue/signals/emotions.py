@@ -43,9 +43,6 @@ INTERACTIONS: tuple[tuple[str, str], ...] = (
     ("au43", "au12"),  # closed eyes with lifted corners (laughing or crying)
     ("au05", "au26"),  # wide eyes + jaw drop (surprise)
     ("au15", "au17"),  # corners down + chin up (sadness)
-    ("au05", "au20"),  # stretched lips with raised upper lids (EMFACS fear 5+20): fear's mouth counts with the eyes
-    ("au05", "au25"),  # parted lips with raised upper lids (EMFACS fear 1+2+5+25)
-    ("au01", "au20"),  # stretched lips under raised inner brows (EMFACS fear 1+2+4+5+20)
 )
 """Products of two AU deltas (each feature is ``a * b``); the reason each is there is in the comment."""
 CRYING: tuple[str, ...] = ("cry_squeeze", "au01*au04*au12")
