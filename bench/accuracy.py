@@ -423,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     RECIPE["name"] = args.recipe
     if args.recipe != "v3" and not set(FEAR_GATED) <= set(FEATURES):
         print(f"--recipe {args.recipe} needs the {FEAR_GATED} products in emotions.INTERACTIONS "
-              "(see commit 300c945)", file=sys.stderr)
+              "(git checkout 300c945 -- src/microcue/signals/emotions.py)", file=sys.stderr)
         return 1
     if not all(p.exists() for p in SETS.values()):
         print(f"data not found under {DATA}", file=sys.stderr)
