@@ -3,6 +3,7 @@
     .venv/bin/python bench/accuracy.py                 # uses cached landmarker outputs in bench/out/
     .venv/bin/python bench/accuracy.py --refresh       # re-run the landmarker on the images first
     .venv/bin/python bench/accuracy.py --write-calibration   # regenerate src/microcue/models/emotion_calibration.json
+    .venv/bin/python bench/accuracy.py --recipe v3 --no-jaffe --fast --noisy   # compare recipes (no JAFFE look)
 
 Landmarker outputs (blendshapes, landmarks, transform) are cached in bench/out/raw_<set>.npz so AU formulas can
 change without re-running MediaPipe. Results go to stdout and bench/out/accuracy.json.
@@ -14,6 +15,9 @@ Scored:
   jaffe/shipped     the shipped calibration (fitted on all Taiwanese images) with the Taiwanese population
                     neutral; JAFFE is never used for fitting or tuning;
   hand prototypes   the previous hand-set FACS prototype weights, for comparison.
+  weak probes       the same nested fold models on each held-out photo moved to WEAK_TEST (0.5) of its change from
+                    its performer's own neutral (a subtle version of the same expression; neutrals unchanged).
+  noisy (--noisy)   robustness smoke on the in-the-wild set (labels unreliable; never fitted or chosen on).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ DATA = HERE.parents[1] / "shared" / "data"
 SETS = {
     "taiwanese": DATA / "lai-wei-cheng__b12207073" / "labels.csv",
     "jaffe": DATA / "muxspace__facial_expressions" / "labels.csv",
+    "noisy": DATA / "muxspace__facial_expressions" / "labels_noisy_legend.csv",
 }
 CAL_PATH = HERE.parent / "src" / "microcue" / "models" / "emotion_calibration.json"
 CLASSES7 = ("neutral", "anger", "disgust", "fear", "happiness", "sadness", "surprise")
@@ -71,6 +76,12 @@ PROTO_EXTRA: dict[str, dict[str, float]] = {
 for _c, _w in {"sadness": {"au41": 2.0, "au11": 1.0, "au04m": 1.0}, "surprise": {"au05g": 2.0, "au41": -1.0},
                "fear": {"au05g": 2.0, "au04m": 1.0}, "happiness": {"au04m": -1.0}}.items():
     PROTO_EXTRA[_c].update(_w)
+# Robust recipe: fear's mouth only with raised lids / inner brows (the v3 prior on AU20, AU25, AU20*AU25 moves here).
+PROTO_ROBUST: dict[str, dict[str, float]] = {
+    "fear": {"au20": 0.0, "au25": 0.0, "au20*au25": 0.0, "au14": 0.0, "au26": 0.0, "au04": 0.0,
+             "au05*au20": 4.0, "au05*au25": 2.5, "au01*au20": 2.0},
+    "surprise": {"au25": 0.0},
+}
 # Rule weights that are NOT fitted (the calibration is fitted around them as a fixed offset): contempt's
 # one-sided rule lives in HAND_WEIGHTS; the crying-vs-laughing rule (emotions.CRYING) is here. Posed photo sets
 # have no crying faces, so these cannot be learned from them; values from the FACS/EMFACS reading (a crying
@@ -92,6 +103,45 @@ INNER_FOLDS = 4
 ADDED_2 = ("au05g", "au41", "au04m", "au11", "au38", "au34")
 """The second set of appended AU columns (``--without-added`` fits with their weights held at 0, for comparison)."""
 EXCLUDED: set[str] = set()
+FEAR_GATED = ("au05*au20", "au05*au25", "au01*au20")
+"""Products that carry fear's mouth (EMFACS fear: AU20/AU25 with AU5 or AU1) in the robust recipe; held at 0 in v3."""
+RECIPES = ("robust", "facs", "v3")
+RECIPE: dict[str, str] = {"name": "v3"}
+"""Which fitting recipe ``fit_calibration`` uses (``--recipe``). ``v3``: the shipped one. ``robust`` (the v4
+candidate, declared before any fit in bench/ROBUST_RECIPE_DECLARED.md: intensity augmentation, lips-apart neutrals,
+FACS sign constraints, fear's mouth only through ``FEAR_GATED``) and ``facs`` (the same without the intensity part)
+were tried and not kept (docs/benchmarks.md); they need the ``FEAR_GATED`` products in ``emotions.INTERACTIONS``,
+which the shipped model does not have (commit 300c945 adds them)."""
+INTENSITY_SCALES = (0.4, 0.55, 0.7)
+"""Weak copies of every non-neutral training photo: ``own + s * (raw - own)`` (own = the performer's median
+neutral): a weaker version of an expression is the same expression."""
+INTENSITY_WEIGHT = 0.5
+"""Total sample weight of the weak copies relative to the originals."""
+LIPS_APART = (0.25, 0.5, 0.75, 1.0)
+"""Talking / relaxed faces with the lips apart: copies of every training neutral photo with ``au25 += v``
+(FACS: AU25 alone, and speech, carry no emotion; in a call people talk), labelled neutral."""
+LIPS_COUPLING = {"au16": 0.56, "au26": 0.12}
+"""What else the AU layer reports when the lips part (pooled slope of each AU delta on the AU25 delta over the
+Taiwanese photos; AU16's geometry is the lip gap minus a jaw term, so it co-moves)."""
+LIPS_WEIGHT = 0.5
+"""Total sample weight of the lips-apart neutrals relative to the neutral originals."""
+WEAK_TEST = 0.5
+"""Intensity of the weak held-out probes (``own + 0.5 * (raw - own)``) in the recipe objective and benchmark."""
+NON_SMILE = ("anger", "disgust", "fear", "sadness", "surprise")
+SIGN_BOUNDS: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    **{(c, f): (None, 0.0) for c in NON_SMILE for f in ("au12", "au06*au12")},
+    **{("happiness", f): (0.0, None) for f in ("au12", "au06*au12")},
+    **{("fear", f): (None, 0.0) for f in ("au14", "au16", "au20", "au25", "au26", "au27", "au20*au25",
+                                            "au04", "au04g", "au04m")},
+    **{("surprise", f): (None, 0.0) for f in ("au16", "au25")},
+}
+"""FACS sign constraints of the robust recipe (on ``w_e - w_neutral``): lifted corners are evidence against every
+emotion but joy (crying is carried by the fixed ``RULE_WEIGHTS`` and the free AU1*AU12 / AU43*AU12 products); a
+stretched or parted mouth alone is not fear (EMFACS fear needs the brows or lids: ``FEAR_GATED``); this covers
+every column that moves with the mouth (AU16 follows the lip gap, r = 0.93 with AU25 on the Taiwanese photos; AU14
+is in no EMFACS fear prototype; AU26/27 alone is a jaw drop, as in speech). Parted lips (AU25, AU16) without the
+brows / lids / jaw drop of EMFACS surprise are not surprise either. Fear's AU4 is the 1+2+4 brow (carried by the
+AU1*AU4 product): AU4 alone (anger, disgust, sadness) is not fear."""
 HAND_BIAS = {"neutral": 0.0, "happiness": -1.0, "sadness": -1.8, "surprise": -1.8, "fear": -2.0, "anger": -1.5,
              "disgust": -2.0, "contempt": -2.0}
 
@@ -103,30 +153,94 @@ def hand_model() -> EmotionModel:
 def prototype_weights() -> np.ndarray:
     """``(7, F)`` prototype weights over ``FEATURES`` in ``CLASSES7`` order (the prior of the calibration)."""
     w = np.zeros((len(CLASSES7), len(FEATURES)))
+    robust = PROTO_ROBUST if RECIPE["name"] in ("robust", "facs") else {}
     for i, c in enumerate(CLASSES7):
-        for f, v in {**HAND_WEIGHTS.get(c, {}), **PROTO_EXTRA.get(c, {})}.items():
+        for f, v in {**HAND_WEIGHTS.get(c, {}), **PROTO_EXTRA.get(c, {}), **robust.get(c, {})}.items():
             w[i, FEATURES.index(f)] = v
     return w
 
 
-def fit_calibration(aus: np.ndarray, y: np.ndarray, neutral: np.ndarray, *, l2: float = 0.01) -> EmotionModel:
+def own_neutrals(aus: np.ndarray, groups: np.ndarray, is_neutral: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """``(N, n_aus)``: each row's performer's median neutral (``fallback`` for a performer without one)."""
+    own = np.tile(fallback, (len(aus), 1))
+    for g in np.unique(groups):
+        m = (groups == g) & is_neutral
+        if m.any():
+            own[groups == g] = np.median(aus[m], axis=0)
+    return own
+
+
+def weaken(aus: np.ndarray, y: np.ndarray, own: np.ndarray, s: float) -> np.ndarray:
+    """Non-neutral rows moved to ``s`` of their change from the own neutral; neutral rows unchanged."""
+    out = aus.copy()
+    e = y != CLASSES7.index("neutral")
+    out[e] = own[e] + s * (aus[e] - own[e])
+    return out
+
+
+def augment(aus: np.ndarray, y: np.ndarray, groups: np.ndarray, is_neutral: np.ndarray, neutral: np.ndarray,
+            *, weak: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The robust recipe's training rows: originals (weight 1), weak copies (``INTENSITY_SCALES``) and lips-apart
+    neutrals (``LIPS_APART``) -> (raw AUs, labels, sample weights)."""
+    from microcue.signals.aus import AU_INDEX
+
+    own = own_neutrals(aus, groups, is_neutral, neutral)
+    neu = CLASSES7.index("neutral")
+    e = y != neu
+    rows, ys, ws = [aus], [y], [np.ones(len(y))]
+    for s in INTENSITY_SCALES if weak else ():
+        rows.append(weaken(aus, y, own, s)[e])
+        ys.append(y[e])
+        ws.append(np.full(int(e.sum()), INTENSITY_WEIGHT / len(INTENSITY_SCALES)))
+    for v in LIPS_APART:
+        r = aus[~e].copy()
+        r[:, AU_INDEX["au25"]] += v
+        for au, k in LIPS_COUPLING.items():
+            r[:, AU_INDEX[au]] += k * v
+        rows.append(np.clip(r, 0.0, 1.0))
+        ys.append(y[~e])
+        ws.append(np.full(int((~e).sum()), LIPS_WEIGHT / len(LIPS_APART)))
+    return np.vstack(rows), np.concatenate(ys), np.concatenate(ws)
+
+
+def fit_calibration(aus: np.ndarray, y: np.ndarray, neutral: np.ndarray, *, l2: float = 0.01,
+                    groups: np.ndarray | None = None, is_neutral: np.ndarray | None = None) -> EmotionModel:
     """The shipped emotion model fitted on raw AUs ``aus`` with labels ``y`` (indices into ``CLASSES7``).
 
     Features are ``features(max(aus - neutral, 0))``, standardised by their standard deviation over these rows;
     a class-balanced multinomial logistic regression is fitted with an L2 penalty pulling the (standardised)
     weights toward the FACS prototypes, then the scaling is folded back into the weights, so the model reads
     plain AU deltas. Contempt (no data) keeps its prototype rule; neutral is the reference class.
+
+    With ``RECIPE["name"] == "robust"`` (needs ``groups``, the performer of each row, and ``is_neutral``) the rows
+    are augmented (``augment``), the neutral row is held at 0 and ``SIGN_BOUNDS`` constrain the weights.
     """
     ok = ~np.isnan(aus).any(1)
-    x_all = features(relative_to_neutral(aus[ok], neutral))
-    fixed = np.array([f in RULE_FEATURES or f in EXCLUDED for f in FEATURES])
+    robust = RECIPE["name"] in ("robust", "facs")
+    excluded = set(EXCLUDED) | (set() if robust else set(FEAR_GATED))
+    fixed = np.array([f in RULE_FEATURES or f in excluded for f in FEATURES])
     w_rule = np.array([[RULE_WEIGHTS.get(c, {}).get(f, 0.0) for f in FEATURES] for c in CLASSES7])
+    sd = features(relative_to_neutral(aus[ok], neutral))[:, ~fixed].std(axis=0) + 1e-3
+    if robust:
+        if groups is None or is_neutral is None:
+            raise ValueError("the robust recipe needs groups and is_neutral")
+        a, yy, sw = augment(aus[ok], y[ok], groups[ok], is_neutral[ok], neutral,
+                            weak=RECIPE["name"] == "robust")
+    else:
+        a, yy, sw = aus[ok], y[ok], None
+    x_all = features(relative_to_neutral(a, neutral))
     offset = x_all @ w_rule.T  # the fixed rule's logits; the fit adapts the rest around them
     x = x_all[:, ~fixed]
-    sd = x.std(axis=0) + 1e-3
     w0 = prototype_weights()[:, ~fixed] * sd
     w0 -= w0[CLASSES7.index("neutral")]
-    ws, b7 = fit_lr(x / sd, y[ok], l2=l2, prior=w0, offset=offset)
+    bounds = None
+    if robust:
+        free = [f for f, fx in zip(FEATURES, fixed) if not fx]
+        bounds = np.full((len(CLASSES7), len(free), 2), np.nan)
+        bounds[CLASSES7.index("neutral")] = 0.0
+        for (c, f), (lo, hi) in SIGN_BOUNDS.items():
+            bounds[CLASSES7.index(c), free.index(f)] = (np.nan if lo is None else lo, np.nan if hi is None else hi)
+    ws, b7 = fit_lr(x / sd, yy, l2=l2, prior=w0, offset=offset, sample_weight=sw, bounds=bounds)
     w7 = w_rule.copy()
     w7[:, ~fixed] = ws / sd
     return lr_model(w7, b7)
@@ -142,23 +256,46 @@ def select_recipe(aus: np.ndarray, y: np.ndarray, groups: np.ndarray, is_neutral
 
     Each inner fold fits on the other groups (their median neutral as the training reference) and scores its
     held-out performers against the other groups' ``q``-quantile neutral, the way a still image is scored. The
-    pair with the best mean per-class recall wins (ties: the stronger penalty, then the lower quantile).
+    pair with the best score wins (ties: the stronger penalty, then the lower quantile). v3: mean per-class
+    recall. Robust recipe (declared in advance): the mean of that and the mean per-class recall on the held-out
+    photos weakened to ``WEAK_TEST`` of their change from their performer's own neutral (neutral photos unchanged).
     """
     ids = np.unique(groups)
     folds = [ids[i::INNER_FOLDS] for i in range(INNER_FOLDS)]
-    pred = {(l2, q): np.full(len(y), -1) for l2 in L2_GRID for q in STILL_Q_GRID}
+    robust = RECIPE["name"] == "robust"
+    keys = [(l2, q) for l2 in L2_GRID for q in STILL_Q_GRID]
+    pred = {k: np.full(len(y), -1) for k in keys}
+    pred_weak = {k: np.full(len(y), -1) for k in keys}
+    pop = np.median(aus[is_neutral], axis=0)
+    weak = weaken(aus, y, own_neutrals(aus, groups, is_neutral, pop), WEAK_TEST)
+    idx = [EMOTIONS.index(c) for c in CLASSES7]
     for f in folds:
         te = np.isin(groups, f)
         neu = np.median(aus[is_neutral & ~te], axis=0)
         refs = {q: np.quantile(aus[is_neutral & ~te], q, axis=0) for q in STILL_Q_GRID}
         for l2 in L2_GRID:
-            m = fit_calibration(aus[~te], y[~te], neu, l2=l2)
+            m = fit_calibration(aus[~te], y[~te], neu, l2=l2, groups=groups[~te], is_neutral=is_neutral[~te])
             for q, ref in refs.items():
-                p = m.probs(relative_to_neutral(aus[te], ref))[:, [EMOTIONS.index(c) for c in CLASSES7]]
-                pred[(l2, q)][te] = p.argmax(1)
-    scores = {k: mean_recall(y, v) for k, v in pred.items()}
+                pred[(l2, q)][te] = m.probs(relative_to_neutral(aus[te], ref))[:, idx].argmax(1)
+                pred_weak[(l2, q)][te] = m.probs(relative_to_neutral(weak[te], ref))[:, idx].argmax(1)
+    full = {k: mean_recall(y, v) for k, v in pred.items()}
+    weak_s = {k: mean_recall(y, v) for k, v in pred_weak.items()}
+    scores = {k: 0.5 * (full[k] + weak_s[k]) if robust else full[k] for k in keys}
     best = max(scores, key=lambda k: (round(scores[k], 4), k[0], -k[1]))
-    return best[0], best[1], scores
+    return best[0], best[1], {"score": scores, "full": full, "weak": weak_s}
+
+
+def noisy_report(model: EmotionModel, still: np.ndarray, aus: np.ndarray, labels: np.ndarray) -> dict:
+    """Robustness smoke on the noisy in-the-wild set (labels unreliable; never fitted or chosen on): mean per-class
+    recall over ``CLASSES7``, each class's recall, and how many happiness / neutral photos are called fear."""
+    pred = np.array(["no_face"] * len(labels), dtype=object)
+    ok = ~np.isnan(aus).any(1)
+    pred[ok] = np.array(EMOTIONS)[model.probs(relative_to_neutral(aus[ok], still)).argmax(1)]
+    rec = {c: round(float(np.mean(pred[labels == c] == c)), 3) for c in CLASSES7 if (labels == c).any()}
+    out: dict = {"mean_recall_7": round(float(np.mean(list(rec.values()))), 3), "recall": rec}
+    for c in ("happiness", "neutral"):
+        out[f"{c}->fear"] = f"{int(np.sum(pred[labels == c] == 'fear'))}/{int(np.sum(labels == c))}"
+    return out
 
 
 def cache_raw(name: str, *, refresh: bool = False) -> dict[str, np.ndarray]:
@@ -212,17 +349,22 @@ def predict(model: EmotionModel, aus: np.ndarray, neutral: np.ndarray, classes: 
 
 
 def fit_lr(x: np.ndarray, y: np.ndarray, *, l2: float = 0.02, prior: np.ndarray | None = None,
-           offset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+           offset: np.ndarray | None = None, sample_weight: np.ndarray | None = None,
+           bounds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression (L-BFGS, class-balanced, L2 on ``W - prior``) -> (W (K, F), b (K,)).
 
-    ``offset`` ``(N, K)``: fixed logits added before the softmax (rule terms that are not fitted)."""
+    ``offset`` ``(N, K)``: fixed logits added before the softmax (rule terms that are not fitted).
+    ``sample_weight`` ``(N,)``: row weights (classes are balanced on their weighted totals).
+    ``bounds`` ``(K, F, 2)``: (low, high) per weight, NaN = unbounded; a class whose weights are all fixed at 0
+    (the reference class) also gets its bias fixed at 0."""
     from scipy.optimize import minimize
 
     k, f = len(CLASSES7), x.shape[1]
     w0 = np.zeros((k, f)) if prior is None else prior
     onehot = np.eye(k)[y]
-    cw = len(y) / (k * np.bincount(y, minlength=k).clip(1))
-    sw = cw[y]
+    rw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    cw = rw.sum() / (k * np.bincount(y, weights=rw, minlength=k).clip(1e-9))
+    sw = cw[y] * rw
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = theta[:k * f].reshape(k, f), theta[k * f:]
@@ -235,8 +377,16 @@ def fit_lr(x: np.ndarray, y: np.ndarray, *, l2: float = 0.02, prior: np.ndarray 
         gw = g.T @ x + 2 * l2 * (w - w0)
         return nll + l2 * ((w - w0) ** 2).sum(), np.concatenate([gw.ravel(), g.sum(0)])
 
-    res = minimize(loss, np.concatenate([w0.ravel(), np.zeros(k)]), jac=True, method="L-BFGS-B",
-                   options={"maxiter": 2000})
+    box = None
+    theta0 = np.concatenate([w0.ravel(), np.zeros(k)])
+    if bounds is not None:
+        lo = np.concatenate([bounds[..., 0].ravel(), np.full(k, np.nan)])
+        hi = np.concatenate([bounds[..., 1].ravel(), np.full(k, np.nan)])
+        ref = np.all(bounds[..., 0] == 0, axis=1) & np.all(bounds[..., 1] == 0, axis=1)
+        lo[k * f:][ref], hi[k * f:][ref] = 0.0, 0.0
+        theta0 = np.clip(theta0, np.nan_to_num(lo, nan=-np.inf), np.nan_to_num(hi, nan=np.inf))
+        box = [(None if np.isnan(a) else float(a), None if np.isnan(b) else float(b)) for a, b in zip(lo, hi)]
+    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=box, options={"maxiter": 2000})
     return res.x[:k * f].reshape(k, f), res.x[k * f:]
 
 
@@ -262,9 +412,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--without-added", action="store_true",
                     help="hold the weights of the second set of added AUs (ADDED_2) at 0 (comparison only)")
     ap.add_argument("--no-jaffe", action="store_true", help="do not score JAFFE (while choosing anything)")
+    ap.add_argument("--recipe", choices=RECIPES, default="v3",
+                    help="fitting recipe: v3 (shipped) or the tried-and-not-kept robust / facs candidates")
+    ap.add_argument("--calibration-out", type=Path, default=None,
+                    help="with --write-calibration: write here instead of the shipped JSON (candidates)")
+    ap.add_argument("--fast", action="store_true", help="skip the non-nested fixed-recipe comparison")
     ap.add_argument("--noisy", action="store_true",
                     help="also run evaluate_images on the noisy in-the-wild set (robustness smoke: faces found)")
     args = ap.parse_args(argv)
+    RECIPE["name"] = args.recipe
+    if args.recipe != "v3" and not set(FEAR_GATED) <= set(FEATURES):
+        print(f"--recipe {args.recipe} needs the {FEAR_GATED} products in emotions.INTERACTIONS "
+              "(git checkout 300c945 -- src/microcue/signals/emotions.py)", file=sys.stderr)
+        return 1
     if not all(p.exists() for p in SETS.values()):
         print(f"data not found under {DATA}", file=sys.stderr)
         return 1
@@ -281,17 +441,32 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     l2, still_q, inner = select_recipe(a_tw, y_idx, perf, is_neutral)
     still_neutral = np.quantile(a_tw[is_neutral], still_q, axis=0)
-    shipped = fit_calibration(a_tw, y_idx, pop_neutral, l2=l2)
+    shipped = fit_calibration(a_tw, y_idx, pop_neutral, l2=l2, groups=perf, is_neutral=is_neutral)
     print(f"shipped recipe (inner {INNER_FOLDS}-fold CV over all 29 performers): l2={l2} still-neutral q={still_q} "
-          f"({time.time() - t0:.0f} s); inner scores: "
-          + ", ".join(f"{k[0]}/{k[1]}: {v:.3f}" for k, v in sorted(inner.items())), file=sys.stderr)
+          f"({time.time() - t0:.0f} s); inner score (full / weak): "
+          + ", ".join(f"{k[0]}/{k[1]}: {v:.3f} ({inner['full'][k]:.3f} / {inner['weak'][k]:.3f})"
+                      for k, v in sorted(inner["score"].items())), file=sys.stderr)
     if args.write_calibration:
         if EXCLUDED:
             print("refusing to write a calibration fitted with --without-added", file=sys.stderr)
             return 1
         n_img = int((~np.isnan(a_tw).any(1)).sum())
+        v3 = args.recipe == "v3"
+        recipe = {"l2": l2, "still_neutral_quantile": still_q, "inner_folds": INNER_FOLDS,
+                  "l2_grid": list(L2_GRID), "still_quantile_grid": list(STILL_Q_GRID)}
+        extra = ""
+        if not v3:
+            recipe.update(name=args.recipe, sign_constraints=len(SIGN_BOUNDS), lips_apart=list(LIPS_APART),
+                          intensity_scales=list(INTENSITY_SCALES) if args.recipe == "robust" else [],
+                          weak_test=WEAK_TEST if args.recipe == "robust" else None)
+            extra = (" Robust recipe (declared in bench/ROBUST_RECIPE_DECLARED.md before fitting): training rows "
+                     "augmented with lips-apart copies of the neutral photos"
+                     + (" and weak copies (0.4-0.7 of each expression's change from the performer's own neutral)"
+                        if args.recipe == "robust" else "")
+                     + "; FACS sign constraints (SIGN_BOUNDS: lifted corners only for joy, fear's mouth and AU4 "
+                       "only together with raised lids / inner brows).")
         cal = {
-            "format": "microcue.emotion_calibration/3",
+            "format": "microcue.emotion_calibration/3" if v3 else "microcue.emotion_calibration/4",
             "description": "Population neutral (raw AUs of an average relaxed face; the start of every person's "
                            "baseline), still-image neutral (the reference of a single photo), and a linear softmax "
                            "over AU-delta features (AU deltas, asymmetries, AU products), calibrated by a "
@@ -300,8 +475,7 @@ def main(argv: list[str] | None = None) -> int:
             "emotions": list(EMOTIONS),
             "population_neutral": {n: round(float(v), 4) for n, v in zip(AU_NAMES, pop_neutral)},
             "still_neutral": {n: round(float(v), 4) for n, v in zip(AU_NAMES, still_neutral)},
-            "recipe": {"l2": l2, "still_neutral_quantile": still_q, "inner_folds": INNER_FOLDS,
-                       "l2_grid": list(L2_GRID), "still_quantile_grid": list(STILL_Q_GRID)},
+            "recipe": recipe,
             "provenance": {
                 "population_neutral": f"median raw AU over the {int(is_neutral.sum())} posed-neutral frontal "
                                       "images of the NTU Taiwanese facial expression database (29 performers; "
@@ -314,13 +488,14 @@ def main(argv: list[str] | None = None) -> int:
                            "of the NTU Taiwanese facial expression database (research-only terms; permitted by "
                            "the project brief for small interpretable AU calibrations; see "
                            "docs/model-card-emotion.md). Contempt: prototype rule, not fitted. JAFFE and the "
-                           "Pexels clip were not used for fitting or for choosing anything.",
+                           "Pexels clip were not used for fitting or for choosing anything." + extra,
                 "generated_by": "bench/accuracy.py --write-calibration",
             },
             **shipped.to_dict(),
         }
-        CAL_PATH.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {CAL_PATH}", file=sys.stderr)
+        out_path = args.calibration_out or CAL_PATH
+        out_path.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {out_path}", file=sys.stderr)
 
     results: dict[str, dict] = {}
     hand = hand_model()
@@ -332,6 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     # median neutral.
     pred_tw, pred_own, pred_hand = [""] * len(y_tw), [""] * len(y_tw), [""] * len(y_tw)
     pred_fixed = np.array([""] * len(y_tw), dtype=object)
+    pred_weak = np.array([""] * len(y_tw), dtype=object)
+    weak_tw = weaken(a_tw, y_idx, own_neutrals(a_tw, perf, is_neutral, pop_neutral), WEAK_TEST)
     chosen = []
     t0 = time.time()
     for pp in np.unique(perf):
@@ -340,9 +517,14 @@ def main(argv: list[str] | None = None) -> int:
         chosen.append((f_l2, f_q))
         neu = np.median(a_tw[is_neutral & ~test], axis=0)
         ref = np.quantile(a_tw[is_neutral & ~test], f_q, axis=0)
-        m = fit_calibration(a_tw[~test], y_idx[~test], neu, l2=f_l2)
-        # the earlier fixed recipe (l2 0.01 picked looking at the outer LOPO score, median neutral): for continuity
-        pred_fixed[test] = predict(fit_calibration(a_tw[~test], y_idx[~test], neu, l2=0.01), a_tw[test], neu)
+        m = fit_calibration(a_tw[~test], y_idx[~test], neu, l2=f_l2, groups=perf[~test],
+                            is_neutral=is_neutral[~test])
+        # the robustness probe: this performer's photos at WEAK_TEST of their change from their own neutral
+        pred_weak[test] = predict(m, weak_tw[test], ref)
+        if not args.fast:
+            # the earlier fixed recipe (l2 0.01 picked looking at the outer LOPO score, median neutral)
+            pred_fixed[test] = predict(fit_calibration(a_tw[~test], y_idx[~test], neu, l2=0.01, groups=perf[~test],
+                                                       is_neutral=is_neutral[~test]), a_tw[test], neu)
         for i in np.flatnonzero(test):
             pred_tw[i] = predict(m, a_tw[i:i + 1], ref)[0]
             pred_hand[i] = predict(hand, a_tw[i:i + 1], neu)[0]
@@ -354,9 +536,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"nested LOPO ({time.time() - t0:.0f} s); recipes chosen by the 29 folds (l2, q): "
           f"{dict(Counter(chosen))}", file=sys.stderr)
     results["taiwanese/calibrated(lopo)"] = score_predictions(y_tw, pred_tw, labels=CLASSES7)
+    results[f"taiwanese/calibrated(lopo, expressions at {WEAK_TEST} intensity)"] = score_predictions(
+        y_tw, list(pred_weak), labels=CLASSES7)
     results["taiwanese/calibrated(lopo, own-neutral)"] = score_predictions(y_tw, pred_own, labels=CLASSES7)
-    results["taiwanese/calibrated(lopo, fixed l2=0.01 + median neutral: not nested)"] = score_predictions(
-        y_tw, list(pred_fixed), labels=CLASSES7)
+    if not args.fast:
+        results["taiwanese/calibrated(lopo, fixed l2=0.01 + median neutral: not nested)"] = score_predictions(
+            y_tw, list(pred_fixed), labels=CLASSES7)
     results["taiwanese/hand prototypes(lopo-neutral)"] = score_predictions(y_tw, pred_hand, labels=CLASSES7)
     if not args.no_jaffe:
         results["jaffe/shipped"] = score_predictions(y_jf, predict(shipped, a_jf, still_neutral), labels=CLASSES7)
@@ -391,16 +576,17 @@ def main(argv: list[str] | None = None) -> int:
         results["taiwanese/human raters (vote argmax)"] = score_predictions(y_tw, [votes[r] for r in rel],
                                                                            labels=CLASSES7)
 
-    from microcue.evaluation.images import evaluate_images, format_report
+    from microcue.evaluation.images import format_report
 
     if args.noisy:
-        t0 = time.time()
-        noisy = SETS["jaffe"].parent / "labels_noisy_legend.csv"
-        results["noisy-in-the-wild (smoke, labels unreliable)"] = evaluate_images(noisy)
-        print(f"noisy set: {time.time() - t0:.1f} s", file=sys.stderr)
+        nz = cache_raw("noisy", refresh=args.refresh)
+        smoke = noisy_report(shipped, still_neutral, raw_aus(nz), np.array(nz["labels"]))
+        results["noisy-in-the-wild (smoke, labels unreliable)"] = smoke
+        print(f"\n=== noisy in-the-wild smoke (labels unreliable; not fitted or chosen on): {json.dumps(smoke)}")
 
     for k, r in results.items():
-        print(f"\n=== {k}\n{format_report(r)}")
+        if "noisy" not in k:
+            print(f"\n=== {k}\n{format_report(r)}")
     (OUT / "accuracy.json").write_text(json.dumps(results, indent=1))
     if args.clip:
         clip_timeline(DATA / "pexels__wolfgang-langer" / "woman_emotions_pexels.mp4")
