@@ -1,7 +1,7 @@
 """Pose leak bench: how much each raw AU moves with head pitch / yaw / roll on real faces that hold still.
 
     python bench/pose_leak.py extract            # Face Landmarker over the clips below, cached (bench/out/pose_leak)
-    python bench/pose_leak.py report [--md]      # per-AU slope / correlation with pitch and yaw in the segments
+    python bench/pose_leak.py report [--md] [--clip webcam]  # per-AU slope / correlation with pitch and yaw
     python bench/pose_leak.py deltas [KEY T0 T1] # streamed NeutralBaseline deltas in pose-extreme vs neutral frames
     python bench/pose_leak.py frames KEY T0 T1   # PNG contact sheet of a time range (to choose segments by eye)
 
@@ -12,8 +12,10 @@ no personal baseline) are used, so the numbers say what the AU code does with po
 
 Per AU the report gives, over all segments (each segment centred on its own means, so face shape and lighting
 differences between people drop out): the least-squares slope per 10 degrees of pitch and of yaw (joint fit with
-roll), the correlation with pitch and with |yaw|, and "ext - neu": the mean AU in pose-extreme frames (|pitch| or
-|yaw| >= 12 degrees away from the segment's median pose) minus the mean in pose-neutral frames (within 4 degrees).
+roll and |yaw|), the correlation with pitch and with |yaw|, and the mean AU in chin-down / chin-up / turned frames
+(>= 12 degrees from the segment's median pose) minus the mean in pose-neutral frames (within 4 degrees). ``deltas``
+streams a clip through NeutralBaseline + the emotion model (as the signal stage does) and reports the AU deltas and
+emotion probabilities in those frame groups: on a neutral face anything above the pose-neutral level is a leak.
 The clips are research-only material (see /work/shared/data/README.md): outputs stay in bench/out/ (gitignored).
 """
 
@@ -117,52 +119,59 @@ def segment_rows(segments=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 
 def leak_table(pose: np.ndarray, aus: np.ndarray) -> dict[str, dict[str, float]]:
-    """Per AU: slope per 10 deg of pitch / yaw (joint least squares with roll), correlations, extreme - neutral."""
+    """Per AU: slope per 10 deg of pitch / yaw (joint least squares with roll and |yaw|), correlations, and the
+    mean AU in chin-down (pitch >= 12), chin-up (pitch <= -12) and turned (|yaw| >= 12) frames minus the mean in
+    pose-neutral frames (|pitch|, |yaw| < 4), all relative to each segment's median pose."""
     from microcue.signals.aus import AU_NAMES
 
     yaw, pitch, roll = pose[:, 0], pose[:, 1], pose[:, 2]
     x = np.column_stack([pitch, yaw, roll, np.abs(yaw), np.ones(len(pose))])
     coef, *_ = np.linalg.lstsq(x, aus, rcond=None)
-    ext = (np.abs(pitch) >= 12) | (np.abs(yaw) >= 12)
     neu = (np.abs(pitch) < 4) & (np.abs(yaw) < 4)
+    groups = {"down": pitch >= 12, "up": pitch <= -12, "turn": np.abs(yaw) >= 12}
     out = {}
     for i, n in enumerate(AU_NAMES):
         a = aus[:, i]
         sd = a.std()
-        out[n] = {
+        row = {
             "pitch_per10": 10 * coef[0, i],
             "yaw_per10": 10 * coef[1, i],
             "absyaw_per10": 10 * coef[3, i],
             "r_pitch": float(np.corrcoef(pitch, a)[0, 1]) if sd > 0 else 0.0,
             "r_absyaw": float(np.corrcoef(np.abs(yaw), a)[0, 1]) if sd > 0 else 0.0,
-            "ext_minus_neu": float(a[ext].mean() - a[neu].mean()) if ext.any() and neu.any() else float("nan"),
             "sd": float(sd),
         }
+        for g, m in groups.items():
+            row[f"{g}_minus_neu"] = float(a[m].mean() - a[neu].mean()) if m.any() and neu.any() else float("nan")
+        out[n] = row
     return out
 
 
-def report(md: bool) -> dict[str, dict[str, float]]:
-    pose, aus, labels = segment_rows()
-    ext = (np.abs(pose[:, 1]) >= 12) | (np.abs(pose[:, 0]) >= 12)
-    print(f"{len(SEGMENTS)} segments, {len(pose)} frames ({int(ext.sum())} pose-extreme); pitch range "
+def report(md: bool, clip: str | None = None) -> dict[str, dict[str, float]]:
+    segments = [s for s in SEGMENTS if clip is None or s[0] == clip]
+    pose, aus, labels = segment_rows(segments)
+    print(f"{len(segments)} segments ({clip or 'all clips'}), {len(pose)} frames: chin down {(pose[:, 1] >= 12).sum()}"
+          f", chin up {(pose[:, 1] <= -12).sum()}, turned {(np.abs(pose[:, 0]) >= 12).sum()}; pitch "
           f"{pose[:, 1].min():.0f}..{pose[:, 1].max():.0f}, yaw {pose[:, 0].min():.0f}..{pose[:, 0].max():.0f} deg")
     tab = leak_table(pose, aus)
-    head = "| AU | pitch slope /10° | yaw slope /10° | |yaw| slope /10° | r pitch | r |yaw| | ext − neu | sd |"
+    head = ("| AU | pitch slope /10° | yaw slope /10° | abs(yaw) slope /10° | r pitch | r abs(yaw) | down − neu | "
+            "up − neu | turn − neu |")
     print(head if md else head.replace("|", " "))
     if md:
-        print("|---" * 8 + "|")
+        print("|---" * 9 + "|")
     for n, v in tab.items():
         if n.split("_")[0] in SUMMARY_SKIP:
             continue
         print(f"| {n} | {v['pitch_per10']:+.3f} | {v['yaw_per10']:+.3f} | {v['absyaw_per10']:+.3f} | "
-              f"{v['r_pitch']:+.2f} | {v['r_absyaw']:+.2f} | {v['ext_minus_neu']:+.3f} | {v['sd']:.3f} |")
-    worst = leak_score(tab)
-    print(f"pose leak score (mean over AUs of |ext - neu|, AUs in the summary): {worst:.4f}")
+              f"{v['r_pitch']:+.2f} | {v['r_absyaw']:+.2f} | {v['down_minus_neu']:+.3f} | {v['up_minus_neu']:+.3f} | "
+              f"{v['turn_minus_neu']:+.3f} |")
+    print(f"pose leak score (mean over AUs of the largest |pose group - neutral|): {leak_score(tab):.4f}")
     return tab
 
 
 def leak_score(tab: dict[str, dict[str, float]]) -> float:
-    vals = [abs(v["ext_minus_neu"]) for n, v in tab.items() if n.split("_")[0] not in SUMMARY_SKIP]
+    vals = [np.nanmax([abs(v[f"{g}_minus_neu"]) for g in ("down", "up", "turn")])
+            for n, v in tab.items() if n.split("_")[0] not in SUMMARY_SKIP]
     return float(np.nanmean(vals))
 
 
@@ -262,13 +271,14 @@ def main() -> None:
     ap.add_argument("cmd", choices=["extract", "report", "deltas", "frames"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--md", action="store_true")
+    ap.add_argument("--clip", default=None, help="report: only this clip's segments (e.g. webcam)")
     a = ap.parse_args()
     if not DATA.exists():
         sys.exit(f"no data at {DATA}")
     if a.cmd == "extract":
         extract(a.args or list(CLIPS))
     elif a.cmd == "report":
-        report(a.md)
+        report(a.md, a.clip)
     elif a.cmd == "deltas":
         delta_report(*(a.args[:1] or ["webcam"]), *(float(v) for v in a.args[1:3]))
     else:
