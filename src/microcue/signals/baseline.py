@@ -112,9 +112,9 @@ POSE_LEAK_PRIOR: dict[str, tuple[float, float, float, float]] = {
     "au11": (0.20, 0.10, 0.05, 0.0),
 }
 POSE_CLIP_DEG = 30.0
+"""Pose offsets beyond this are treated as this (landmarks are unreliable there; no extrapolation)."""
 REST_POSE_STEP_DEG = 0.03
 """Step (degrees per usable frame) of the running median that tracks a person's usual head pose."""
-"""Pose offsets beyond this are treated as this (landmarks are unreliable there; no extrapolation)."""
 
 
 def pose_leak_prior() -> np.ndarray:
@@ -361,9 +361,9 @@ class NeutralBaseline:
         obj.bootstrapped_ = bool(data.get("bootstrapped", obj.n_accepted_ >= obj.warmup))
         # saves made before "rest_learned" existed: a bootstrap without enough accepted frames was one
         obj.rest_learned_ = bool(data.get("rest_learned", obj.bootstrapped_ and obj.n_accepted_ < obj.warmup))
-        try:  # saves made before the pose model keep the prior slopes and learn the rest pose afresh
-            rest = data.get("rest_pose")
-            obj.rest_pose_ = None if rest is None else np.array([float(v) for v in rest[:2]])
+        # The rest pose is not restored: the next call may put the camera elsewhere; it is learned afresh from the
+        # first frame on. The slopes are the person's (saves made before the pose model keep the prior).
+        try:
             for n, v in (data.get("pose_slopes") or {}).items():
                 if n in AU_NAMES and len(v) == 4:
                     obj.pose_slopes_[:, AU_NAMES.index(n)] = [float(x) for x in v]
