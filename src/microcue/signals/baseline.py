@@ -274,8 +274,9 @@ class NeutralBaseline:
             below = np.minimum(a_rest - self.neutral_, 0.0)
             self.neutral_ += 0.5 * step * below
         if not self.bootstrapped_:
-            if not off_pose:
-                self._remember_calm(a_rest, expr)
+            # every frame, at its rest-pose value, may be a resting-face candidate: the rest pose is learnt slowly,
+            # and leaving the off-pose frames out left the Pexels crier's bootstrap with only her first second
+            self._remember_calm(a_rest, expr)
             if self.n_seen_ >= self.bootstrap_after and self.n_accepted_ < self.warmup:
                 idx = [i for i, n in enumerate(AU_NAMES) if n in MORPHOLOGY_AUS]
                 self.neutral_[idx] = np.median(self._calm[:, idx], axis=0)
