@@ -47,15 +47,16 @@ def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warni
     from microcue.cues.engine import generate_cues
 
     out = PostCall(utterances=list(utterances), warnings=list(warnings))
-    if not out.utterances and asr_model is not None:
+    asr = not out.utterances and asr_model is not None
+    if asr:
         from microcue.conversation.asr import attribute_speakers, transcribe
 
-        # Offline speech recognition; each utterance goes to the face whose mouth moved with it.
+        # Offline speech recognition; each utterance goes to the face whose mouth moved with it, by its name.
         out.utterances = attribute_speakers(transcribe(result.source, model=asr_model), result.signals,
                                             result.participants)
     if out.utterances:
         out.speaker_links = map_speakers(out.utterances, result.signals, result.participants,
-                                         overrides=list(speaker_overrides))
+                                         overrides=list(speaker_overrides), attributed=asr)
         out.files["transcript"] = write_json(result.out_dir / "transcript.json",
                                              [u.to_dict() for u in out.utterances])
         out.files["speakers"] = write_json(result.out_dir / "speakers.json",

@@ -246,7 +246,7 @@ class LiveWords:
         while self.utterances and self.utterances[0].end_s < latest - self.window_s:
             self.utterances.popleft()
         utts = list(self.utterances)
-        links = map_speakers(utts, signals, participants)
+        links = map_speakers(utts, signals, participants, attributed=True)
         recent = [e for e in events if e.offset_s >= latest - self.window_s]
         for c in generate_cues(recent, signals, participants, utterances=utts, speaker_links=links,
                                playbook=self.playbook):
@@ -278,7 +278,5 @@ def _participants(people: dict, signals) -> list:
             center=tuple(d["center"]), first_seen_s=float(rows["time_s"].min()) if n else 0.0,
             last_seen_s=float(rows["time_s"].max()) if n else 0.0, frames=n,
             median_face_px=float(rows["face_px"].median()) if n and "face_px" in rows else 0.0,
-            # an utterance's speaker is the name attribute_speakers gave it: this participant's own name, so
-            # map_speakers links it by name (else "Person 3" would count as a voice with no face)
-            extra={"named": True}))
+            extra={"named": True} if d.get("named") else {}))
     return out
