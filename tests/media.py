@@ -549,3 +549,49 @@ def talking_astronaut(path: str | Path, wav: str | Path, text: str | None = None
             out.mux(p)
     out.close()
     return seconds
+
+
+def voiced_video(src: str | Path, path: str | Path, lines: Sequence[tuple[float, str]], *, seconds: float,
+                 workdir: str | Path) -> float:
+    """The first ``seconds`` of the video ``src`` (frames and times as they are) with ``lines`` (``(start_s, text)``)
+    spoken by espeak-ng at those times as its audio track (16 kHz mono AAC); wavs go to ``workdir``. So a real
+    face whose mouth moves at those times gets a voice. Returns the length in s."""
+    import subprocess
+
+    rate = 16000
+    track = np.zeros(int(seconds * rate), np.float32)
+    for k, (start, text) in enumerate(lines):
+        wav = Path(workdir) / f"line{k}.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True, capture_output=True)
+        with av.open(str(wav)) as c:
+            rs = av.AudioResampler(format="flt", layout="mono", rate=rate)
+            pcm = np.concatenate([o.to_ndarray().reshape(-1) for f in c.decode(audio=0) for o in rs.resample(f)])
+        i = int(start * rate)
+        n = max(min(len(pcm), len(track) - i), 0)
+        track[i:i + n] += pcm[:n]
+    out = av.open(str(path), "w")
+    with av.open(str(src)) as c:
+        st = c.streams.video[0]
+        vs = out.add_stream("libx264", rate=st.average_rate)
+        vs.width, vs.height, vs.pix_fmt = st.codec_context.width, st.codec_context.height, "yuv420p"
+        vs.time_base = vs.codec_context.time_base = Fraction(1, 1000)
+        vs.options = {"bf": "0", "preset": "veryfast", "crf": "20"}
+        a = out.add_stream("aac", rate=rate)  # both streams before the first packet
+        a.layout = "mono"
+        for f in c.decode(st):
+            if f.time is None or f.time >= seconds:
+                break
+            fr = av.VideoFrame.from_ndarray(f.to_ndarray(format="rgb24"), format="rgb24")
+            fr.pts, fr.time_base = int(round(f.time * 1000)), Fraction(1, 1000)
+            for p in vs.encode(fr):
+                out.mux(p)
+    for k in range(0, len(track), 1024):
+        af = av.AudioFrame.from_ndarray(track[None, k:k + 1024], format="flt", layout="mono")
+        af.sample_rate, af.pts, af.time_base = rate, k, Fraction(1, rate)
+        for p in a.encode(af):
+            out.mux(p)
+    for s in (vs, a):
+        for p in s.encode():
+            out.mux(p)
+    out.close()
+    return seconds

@@ -232,3 +232,74 @@ def test_given_speakers_kept_and_missing_signals_tolerated():
     assert out[1].speaker is None  # no signal rows in that span
     assert attribute_speakers(utts, pd.DataFrame(columns=["time_s", "participant", "mouth_activity"]), ps) == utts
     assert attribute_speakers([], mouths([(0, 5)], []), ps) == []
+
+
+@needs_asr
+@needs_model
+@needs_espeak
+def test_a_call_is_transcribed_in_pieces_cut_in_a_pause(tmp_path):
+    """Two sentences 4 s apart: read in pieces short enough to cut between them (in the pause), the words and
+    times are those of the whole file read at once."""
+    a = speak(tmp_path / "a.wav", "the price is way too high for us")
+    b = speak(tmp_path / "b.wav", "we need to check with finance first")
+    import av
+
+    def pcm(p):
+        with av.open(str(p)) as c:
+            rs = av.AudioResampler(format="flt", layout="mono", rate=16000)
+            return np.concatenate([o.to_ndarray().reshape(-1) for f in c.decode(audio=0) for o in rs.resample(f)])
+
+    first = pcm(a)
+    audio = np.concatenate([first, np.zeros(4 * 16000, np.float32), pcm(b)])
+    wav = tmp_path / "call.wav"
+    with av.open(str(wav), "w") as out:
+        st = out.add_stream("pcm_s16le", rate=16000)
+        st.layout = "mono"
+        fr = av.AudioFrame.from_ndarray((audio * 32767).astype(np.int16)[None, :], format="s16", layout="mono")
+        fr.sample_rate = 16000
+        for p in [*st.encode(fr), *st.encode(None)]:
+            out.mux(p)
+    from microcue.conversation.asr import audio_chunks
+
+    piece = len(first) / 16000 + 3.0  # the cut is looked for in its last 1.5 s: inside the 4 s pause
+    starts = [t for t, _ in audio_chunks(wav, chunk_s=piece, look_s=piece / 2)]
+    assert len(starts) >= 2 and len(first) / 16000 < starts[1] < len(first) / 16000 + 4.0, starts
+    whole = transcribe(wav, model=find_packaged_model())
+    pieces = transcribe(wav, model=find_packaged_model(), chunk_s=piece)
+    assert [(u.text, u.line) for u in pieces] == [(u.text, u.line) for u in whole]
+    assert {"finance"} <= _words(pieces[-1].text) and pieces[-1].start_s >= len(first) / 16000 + 1.0
+
+
+def test_audio_is_read_in_pieces_without_the_whole_track_in_memory(tmp_path):
+    """A 3-minute track read by audio_chunks: the pieces cover it in order, and the memory numpy allocates while
+    reading stays a small part of the whole track's (what decode_audio would hold)."""
+    import tracemalloc
+
+    import av
+
+    from microcue.conversation.asr import audio_chunks
+
+    seconds, rate = 180, 16000
+    path = tmp_path / "long.m4a"
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w") as out:
+        st = out.add_stream("aac", rate=rate)
+        st.layout = "mono"
+        for k in range(seconds * 10):  # 1 s of noise, 0.5 s of silence
+            block = (rng.standard_normal(rate // 10) * (0.3 if k % 15 < 10 else 0.0)).astype(np.float32)
+            fr = av.AudioFrame.from_ndarray(block[None, :], format="flt", layout="mono")
+            fr.sample_rate, fr.pts = rate, k * (rate // 10)
+            for p in st.encode(fr):
+                out.mux(p)
+        for p in st.encode(None):
+            out.mux(p)
+    tracemalloc.start()
+    total, last_end = 0, 0.0
+    for t0, x in audio_chunks(path, chunk_s=20.0, look_s=5.0):
+        assert abs(t0 - last_end) < 1e-6 and 15.0 <= len(x) / rate <= 20.0 or t0 > seconds - 20
+        last_end = t0 + len(x) / rate
+        total += len(x)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert abs(total / rate - seconds) < 0.2
+    assert peak < 0.35 * seconds * rate * 4, peak / 2**20  # float32 track: 11 MB; two 20 s pieces: ~2.6 MB

@@ -90,7 +90,7 @@ def test_words_given_to_an_unnamed_face_stay_with_that_face():
     t = np.arange(0, 10, 0.04)
     signals = pd.DataFrame(dict(time_s=t, participant="P1", mouth_activity=0.01 * (np.sin(t) > 0), face_px=100.0))
     links = map_speakers([Utterance(1.0, 2.0, "Person 1", "hello there", 1)], signals,
-                         _participants(people, signals))
+                         _participants(people, signals), attributed=True)  # as LiveWords calls it
     assert [(lk.speaker, lk.participant) for lk in links] == [("Person 1", "P1")]
 
 

@@ -76,3 +76,21 @@ def test_user_override_and_errors():
                                       ("Baker", "Tom Baker", False)])
 def test_names_match(a, b, same):
     assert names_match(a, b) is same
+
+
+def test_asr_speakers_link_to_the_face_they_were_named_after():
+    """Offline ASR names each voice after the face whose mouth moved with it ("Person 2": no role name given).
+    With ``attributed=True`` that name is the face, even when it is the only voice (nothing to contrast it with);
+    a transcript speaker that happens to be called "Person 2" is not (``attributed`` off)."""
+    ps = people()
+    only = [Utterance(5.0, 10.0, "Person 2", "words", 1), Utterance(15.0, 20.0, "Person 2", "more words", 2)]
+    sig = signals(left_speaks_with="Dana Smith")  # P2 (right) talks 5-10, 15-20, 25-30
+    assert [(lk.participant, lk.method) for lk in map_speakers(only, sig, ps)] == [(None, "none")]
+    links = map_speakers(only, sig, ps, attributed=True)
+    assert [(lk.speaker, lk.participant, lk.method) for lk in links] == [("Person 2", "P2", "mouth")]
+    assert links[0].score > 1.0  # P2's mouth moves more while "Person 2" talks than in the rest of the call
+    # a user override still wins; a named face keeps its name link
+    assert map_speakers(only, sig, ps, attributed=True, overrides=['"Person 2"=left'])[0].participant == "P1"
+    named = people(["right=buyer:Tom Baker"])
+    tom = [Utterance(5.0, 10.0, "Tom Baker", "words", 1)]
+    assert [(lk.participant, lk.method) for lk in map_speakers(tom, sig, named, attributed=True)] == [("P2", "name")]

@@ -49,6 +49,19 @@ class CallAnalysis:
             return empty_frame()
         return pd.read_parquet(self.signals_path)
 
+    def read_signals(self, columns=None):
+        """Signal rows with only ``columns`` (those of them in the file, in the file's order; every column when
+        None), read afresh and not kept on the result, so the post-call job holds the few columns it needs
+        rather than the whole table. When :attr:`signals` is already loaded, that is returned instead."""
+        if "signals" in self.__dict__ or columns is None or not self.signals_path.exists():
+            return self.signals
+        import pandas as pd
+        import pyarrow.parquet as pq
+
+        wanted = set(columns)
+        names = [c for c in pq.read_schema(self.signals_path).names if c in wanted]
+        return pd.read_parquet(self.signals_path, columns=names)
+
     @property
     def no_faces(self) -> bool:
         return not self.participants

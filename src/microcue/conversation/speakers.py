@@ -5,6 +5,9 @@ Three sources, strongest first:
 1. the user: ``--speaker "Transcript Name"=WHERE`` (a participant id, a position or a track id);
 2. names: a transcript speaker whose name matches a participant's name given with ``--role WHERE=ROLE:NAME``
    (case, accents of spacing and a missing surname forgiven: "Tom" matches "Tom Baker");
+   with ``attributed=True`` (words from offline ASR, whose speakers ``asr.attribute_speakers`` named after the
+   face whose mouth moved with them), a speaker that is a participant's own name, given or default
+   ("Person 2"), is that participant;
 3. visual active-speaker detection: while a person speaks their mouth moves in a 3-6 Hz rhythm, so each
    speaker's speech turns are compared with each face's ``mouth_activity`` (mean activity while that speaker
    talks minus while others talk, in units of the face's own spread); the best one-to-one assignment wins
@@ -86,14 +89,35 @@ def speech_contrast(utterances: list[Utterance], speaker: str, times: np.ndarray
     return float((np.mean(activity[mine]) - np.mean(activity[others])) / spread)
 
 
+def _attributed_score(utterances: list[Utterance], speaker: str, times: np.ndarray, activity: np.ndarray) -> float:
+    """The mouth contrast of a face ASR attribution gave ``speaker`` to: as :func:`speech_contrast`, or, when
+    nobody else spoke, while ``speaker`` talks against the rest of the call (0.0 when neither can be told)."""
+    c = speech_contrast(utterances, speaker, times, activity)
+    if np.isfinite(c):
+        return c
+    mine = np.zeros(len(times), bool)
+    for u in utterances:
+        if u.speaker == speaker:
+            mine |= (times >= u.start_s) & (times < u.end_s)
+    ok = np.isfinite(activity)
+    if (mine & ok).sum() < 1 or (~mine & ok).sum() < 1:
+        return 0.0
+    spread = float(np.std(activity[ok])) or 1e-6
+    return float((np.mean(activity[mine & ok]) - np.mean(activity[~mine & ok])) / spread)
+
+
 def map_speakers(utterances: list[Utterance], signals, participants, *, overrides: list[str] = (),
-                 min_contrast: float = 0.5, min_margin: float = 0.25) -> list[SpeakerLink]:
+                 attributed: bool = False, min_contrast: float = 0.5, min_margin: float = 0.25) -> list[SpeakerLink]:
     """Link each transcript speaker to a participant (see the module docstring for the order of evidence).
 
     Args:
         signals: the signal rows (DataFrame with time_s, participant, mouth_activity).
         participants: ``Participant`` objects of the call.
         overrides: ``"Name"=WHERE`` strings from ``--speaker``.
+        attributed: the speakers are participants' names given by
+            :func:`~microcue.conversation.asr.attribute_speakers` (offline ASR, after the call or live): a
+            speaker that is exactly one participant's name links to that face (method ``mouth``), named or not,
+            even when nobody else spoke to contrast it with.
         min_contrast: mouth-activity contrast a face needs to be taken as a speaker's.
         min_margin: how far the best face must lead the next one.
     """
@@ -121,9 +145,18 @@ def map_speakers(utterances: list[Utterance], signals, participants, *, override
         if len(named) == 1:
             links[name] = SpeakerLink(name, named[0].id, "name", 1.0)
             taken.add(named[0].id)
+    for name in speakers if attributed else ():
+        own = [p for p in participants if p.id not in taken and p.name == name]
+        if name in links or len(own) != 1:
+            continue
+        rows = signals[signals["participant"] == own[0].id] if signals is not None and len(signals) else None
+        score = 0.0 if rows is None else _attributed_score(utterances, name, rows["time_s"].to_numpy(float),
+                                                           rows["mouth_activity"].to_numpy(float))
+        links[name] = SpeakerLink(name, own[0].id, "mouth", score)
+        taken.add(own[0].id)
     rest = [s for s in speakers if s not in links]
     free = [p for p in participants if p.id not in taken]
-    if rest and free and len(signals):
+    if rest and free and signals is not None and len(signals):
         scores = np.full((len(rest), len(free)), np.nan)
         for j, p in enumerate(free):
             rows = signals[signals["participant"] == p.id]

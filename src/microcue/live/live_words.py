@@ -25,8 +25,6 @@ import time
 from collections import deque
 from pathlib import Path
 
-import numpy as np
-
 from microcue.conversation.transcript import Utterance
 
 RATE = 16000
@@ -37,43 +35,9 @@ WORD_CUE_KINDS = ("incongruence", "topic_reaction")
 def audio_chunks(path: str | Path, *, chunk_s: float = 4.0, look_s: float = 1.0):
     """``(start_s, samples)``: the file's audio, 16 kHz mono float32, in chunks of about ``chunk_s`` cut at the
     quietest 50 ms of the chunk's last ``look_s``; times on the file's clock. Nothing when it has no audio."""
-    import av
+    from microcue.audio import quiet_chunks
 
-    with av.open(str(path)) as c:
-        streams = [s for s in c.streams if s.type == "audio"]
-        if not streams:
-            return
-        st = streams[0]
-        start = max(float(st.start_time * st.time_base) if st.start_time is not None else 0.0, 0.0)
-        rs = av.AudioResampler(format="flt", layout="mono", rate=RATE)
-        buf = np.zeros(0, np.float32)
-        n = int(chunk_s * RATE)
-
-        def frames():
-            for fr in c.decode(st):
-                yield from rs.resample(fr)
-            yield from rs.resample(None)
-
-        for o in frames():
-            buf = np.concatenate([buf, o.to_ndarray().reshape(-1).astype(np.float32)])
-            while len(buf) >= n:
-                cut = _quiet_cut(buf[:n], int(look_s * RATE))
-                yield start, buf[:cut]
-                start += cut / RATE
-                buf = buf[cut:]
-        if len(buf):
-            yield start, buf
-
-
-def _quiet_cut(x: np.ndarray, look: int, win: int = 800) -> int:
-    """Index in the last ``look`` samples of ``x`` where a ``win``-sample window is quietest (its end)."""
-    lo = max(len(x) - look, win)
-    best, where = np.inf, len(x)
-    for i in range(lo, len(x) - win + 1, win // 2):
-        e = float(np.mean(x[i:i + win] ** 2))
-        if e < best:
-            best, where = e, i + win // 2
-    return where
+    yield from quiet_chunks(path, chunk_s=chunk_s, look_s=look_s, rate=RATE) or ()
 
 
 class LiveTranscriber:
@@ -246,7 +210,7 @@ class LiveWords:
         while self.utterances and self.utterances[0].end_s < latest - self.window_s:
             self.utterances.popleft()
         utts = list(self.utterances)
-        links = map_speakers(utts, signals, participants)
+        links = map_speakers(utts, signals, participants, attributed=True)
         recent = [e for e in events if e.offset_s >= latest - self.window_s]
         for c in generate_cues(recent, signals, participants, utterances=utts, speaker_links=links,
                                playbook=self.playbook):
@@ -278,7 +242,5 @@ def _participants(people: dict, signals) -> list:
             center=tuple(d["center"]), first_seen_s=float(rows["time_s"].min()) if n else 0.0,
             last_seen_s=float(rows["time_s"].max()) if n else 0.0, frames=n,
             median_face_px=float(rows["face_px"].median()) if n and "face_px" in rows else 0.0,
-            # an utterance's speaker is the name attribute_speakers gave it: this participant's own name, so
-            # map_speakers links it by name (else "Person 3" would count as a voice with no face)
-            extra={"named": True}))
+            extra={"named": True} if d.get("named") else {}))
     return out

@@ -11,6 +11,14 @@ OTHER_COLUMNS = ("gaze_x", "gaze_y", "on_screen", "blink", "face_scale", "mouth_
                  "expressivity", "engagement", "valence", "arousal", "emotion_confidence", "baseline_ready")
 
 
+POSTCALL_COLUMNS = ("time_s", "participant", "quality", "face_px", "face_x", "face_y", "face_scale", "au04", "au06",
+                    "au07", "au12", "au14", "au23", "au24", "baseline_ready", "mouth_activity", "on_screen", "valence",
+                    "arousal", "engagement", "expressivity", *(f"p_{e}" for e in EMOTIONS))
+"""The columns the post-call job reads (speakers, cues, seller metrics, thumbnails, the report and the store's
+per-second means): it loads only these (~40 % of the table). A post-call module that starts reading another column
+must add it here; tests/test_postcall_columns.py checks that the sample call's outputs do not change."""
+
+
 def columns() -> list[str]:
     """Every column of a signal row, in order."""
     return (list(ID_COLUMNS) + list(AU_NAMES) + [f"p_{e}" for e in EMOTIONS] + list(POSE_COLUMNS)

@@ -29,6 +29,7 @@ from microcue.store.models import (
 )
 from microcue.store.rows import (
     LINK_KEYS,
+    SECOND_COLUMNS,
     SIGNAL_KEYS,
     UTTERANCE_KEYS,
     as_dict,
@@ -134,7 +135,7 @@ class Store:
             (CueRow, [cue_row(c) for c in cue_dicts]),
             (UtteranceRow, [utterance_row(as_dict(u)) for u in utterances]),
             (SpeakerLinkRow, [link_row(as_dict(s)) for s in speaker_links]),
-            (SignalSecondRow, signal_seconds(analysis.signals)),
+            (SignalSecondRow, signal_seconds(_second_signals(analysis))),
         )
         try:
             with self.engine.begin() as conn:
@@ -378,3 +379,9 @@ def _day(text: str, what: str, *, next_day: bool = False) -> datetime:
     except ValueError:
         raise InvalidInputError(f"--{what} must be a date like 2026-11-25, got {text!r}") from None
     return d + timedelta(days=1) if next_day else d
+
+
+def _second_signals(analysis):
+    """The signal rows ``signal_seconds`` needs: only its columns when the analysis can read a subset."""
+    read = getattr(analysis, "read_signals", None)
+    return read(SECOND_COLUMNS) if read is not None else analysis.signals

@@ -56,6 +56,11 @@ def strip_private(summary):
     return summary
 
 
+SECOND_COLUMNS = ("time_s", "participant", "valence", "arousal", "engagement", "expressivity", "on_screen", "quality",
+                  *(f"p_{e}" for e in _EMOTIONS))
+"""The signal columns :func:`signal_seconds` reads."""
+
+
 def signal_seconds(signals) -> list[dict]:
     """Per participant per second (``floor(time_s)``): row count, mean valence/arousal/engagement/expressivity/
     quality, share of rows on screen, and the emotion with the largest mean probability (``top_emotion``,
