@@ -39,7 +39,7 @@ CONF_FEATURES = ("peak", "duration", "n_aus")
 in seconds; n_aus: how many AUs moved (at most 5). (EMFACS fit and upper/lower face were tried and did not help on
 the tuning data; speech overlap could not be fitted: every benchmark episode is during speech.)"""
 
-CONF_W = {"bias": 0.379, "peak": 0.693, "duration": 0.288, "n_aus": -0.342}
+CONF_W = {"bias": 0.498, "peak": 0.189, "duration": -0.262, "n_aus": -0.249}
 """confidence = sigmoid(bias + sum(w * feature)): a small logistic model fitted on the spotting benchmark's tuning
 and calibration splits (bench/spotting.py score --split fit --calibrate; data and terms: docs/spotting.md,
 "Confidence")."""

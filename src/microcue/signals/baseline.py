@@ -19,20 +19,6 @@ were accepted, it sets the *morphology-prone* AUs (``MORPHOLOGY_AUS``: brows, li
 that a face's shape moves) to the median of that buffer, once. Expression-only AUs (AU12 smile, AU6 cheek raise,
 AU25/26 mouth opening, AU5 lid raise, AU45 blink) keep the prior, so a person who smiles from the first frame for
 a whole minute still has their smile measured as a smile. Memory is O(keep x number of AUs).
-
-Head pose: landmark geometry and blendshapes still move with head pitch and yaw after the de-rotation in
-``aus.py`` (a 25 degree nod down raises raw AU23 by ~0.7 on a neutral face; bench/pose_leak.py). So when
-``update``/``transform`` are given the head pose, the neutral is a function of it:
-
-    neutral(pose) = neutral_ + phi(pose) @ pose_slopes_
-    phi = (max(dp, 0), max(-dp, 0), max(dy, 0), max(-dy, 0)) / 10 deg,   dp, dy = pitch, yaw - rest_pose_ (clip 30)
-
-``rest_pose_`` is the person's usual (yaw, pitch), a running median over all usable frames. ``pose_slopes_``
-(4 x n_aus: the change of each AU per 10 degrees of pitch +/-, yaw +/-) starts from ``POSE_LEAK_PRIOR`` and is
-refined per person from accepted (calm) frames at least 5 degrees off the rest pose by a normalised LMS step
-(``pose_rate``; AUs clipped at 0 or 1 in the frame do not teach). The frame "at rest pose", ``clip(aus - phi @
-pose_slopes_, 0, 1)``, is what the neutral learns from and what the deltas are taken of. Memory: 4 x n_aus
-numbers.
 """
 
 from __future__ import annotations
@@ -86,55 +72,6 @@ def still_image_neutral() -> np.ndarray:
     return np.array([float(ref[n]) for n in AU_NAMES])
 
 
-POSE_LEAK_PRIOR: dict[str, tuple[float, float, float, float]] = {
-    # AU: raise of its raw value per 10 degrees of (pitch +, pitch -, yaw +, yaw -) away from the rest pose.
-    # Least-squares slopes on a neutral face that nods and turns (bench/pose_leak.py, the OpenFace webcam clip:
-    # one subject, the only clean footage of a still face with large head motion), rounded DOWN to 0.05 and kept
-    # only where positive: the prior may only raise a neutral (suppress a pose-made activation), never lower it;
-    # decreases and person-specific leaks are learned online. pitch > 0 is chin down in microcue's pose.
-    "au04": (0.05, 0.0, 0.15, 0.0),
-    "au06": (0.05, 0.0, 0.0, 0.0),
-    "au07": (0.05, 0.0, 0.0, 0.0),
-    "au09": (0.15, 0.0, 0.05, 0.0),
-    "au10": (0.15, 0.05, 0.0, 0.0),
-    "au14_l": (0.0, 0.0, 0.0, 0.05),
-    "au14_r": (0.0, 0.0, 0.10, 0.0),
-    "au16": (0.15, 0.0, 0.05, 0.0),
-    "au17": (0.0, 0.05, 0.0, 0.0),
-    "au20": (0.0, 0.05, 0.0, 0.0),
-    "au23": (0.25, 0.0, 0.0, 0.0),
-    "au24": (0.15, 0.0, 0.0, 0.0),
-    "au43": (0.0, 0.05, 0.0, 0.0),
-    "au04g": (0.0, 0.05, 0.15, 0.05),
-    "au07g": (0.05, 0.0, 0.0, 0.0),
-    "au41": (0.0, 0.20, 0.0, 0.0),
-    "au04m": (0.05, 0.10, 0.35, 0.25),
-    "au11": (0.20, 0.10, 0.05, 0.0),
-}
-POSE_CLIP_DEG = 30.0
-"""Pose offsets beyond this are treated as this (landmarks are unreliable there; no extrapolation)."""
-REST_POSE_STEP_DEG = 0.03
-"""Step (degrees per usable frame) of the running median that tracks a person's usual head pose."""
-
-
-def pose_leak_prior() -> np.ndarray:
-    """``(4, len(AU_NAMES))`` starting ``pose_slopes_`` from ``POSE_LEAK_PRIOR`` (0 for AUs not listed)."""
-    b = np.zeros((4, len(AU_NAMES)))
-    for name, v in POSE_LEAK_PRIOR.items():
-        b[:, AU_NAMES.index(name)] = v
-    return b
-
-
-def pose_features(pose: np.ndarray, rest: np.ndarray) -> np.ndarray:
-    """``phi``: (pitch +, pitch -, yaw +, yaw -) offsets from ``rest`` in units of 10 degrees, clipped at 30.
-
-    ``pose`` is (yaw, pitch[, roll]) in degrees as in the signal rows, ``rest`` is (yaw, pitch). Roll is not used:
-    it turns the face in the image plane, which the de-rotation in aus.py removes exactly.
-    """
-    dy, dp = np.clip(np.asarray(pose, float)[:2] - rest, -POSE_CLIP_DEG, POSE_CLIP_DEG)
-    return np.array([max(dp, 0.0), max(-dp, 0.0), max(dy, 0.0), max(-dy, 0.0)]) / 10.0
-
-
 def relative_to_neutral(aus: np.ndarray, neutral: np.ndarray) -> np.ndarray:
     """AU activation above a neutral: ``max(aus - neutral, 0)`` (every AU here is an activation AU: a value
     below the person's neutral means "not active", never "negatively active"). Works on ``(..., n_aus)``."""
@@ -174,7 +111,6 @@ class NeutralBaseline:
         keep: size of the buffer of least-expressive frames used by the bootstrap. Default 64.
         bootstrap_after: frames after which, if fewer than ``warmup`` were accepted, the morphology-prone AUs
             are set from that buffer (once). Default 150 (5 s at 30 fps).
-        pose_rate: normalised LMS step of the per-person pose slopes per accepted off-pose frame. Default 0.05.
 
     Latency: 0 frames (each update returns the delta for the frame given).
 
@@ -183,13 +119,10 @@ class NeutralBaseline:
         n_seen_: frames given to update().
         n_accepted_: frames that updated the neutral.
         bootstrapped_: True once the resting-face bootstrap has been applied.
-        rest_pose_: ``(2,)`` the person's usual (yaw, pitch) in degrees, or None before a frame with a pose.
-        pose_slopes_: ``(4, len(AU_NAMES))`` AU change per 10 degrees of pitch +/-, yaw +/- from the rest pose.
     """
 
     def __init__(self, *, accept: float = 0.08, rate: float = 0.01, warmup: int = 30, min_quality: float = 0.3,
-                 prior: np.ndarray | None = None, keep: int = 64, bootstrap_after: int = 150,
-                 pose_rate: float = 0.05) -> None:
+                 prior: np.ndarray | None = None, keep: int = 64, bootstrap_after: int = 150) -> None:
         if not 0.0 < accept < 1.0:
             raise ValueError(f"accept must be in (0, 1), got {accept}")
         if not 0.0 < rate <= 1.0:
@@ -205,9 +138,6 @@ class NeutralBaseline:
         self.prior = prior
         self.keep = keep
         self.bootstrap_after = bootstrap_after
-        if not 0.0 <= pose_rate <= 1.0:
-            raise ValueError(f"pose_rate must be in [0, 1], got {pose_rate}")
-        self.pose_rate = pose_rate
         self.reset()
 
     def reset(self) -> None:
@@ -222,17 +152,6 @@ class NeutralBaseline:
         self.rest_learned_ = False
         self._calm = np.empty((0, len(AU_NAMES)))  # least expressive frames seen (bounded by keep)
         self._calm_expr = np.empty(0)
-        self.rest_pose_: np.ndarray | None = None
-        self.pose_slopes_ = pose_leak_prior()
-
-    def _phi(self, pose) -> np.ndarray:
-        if pose is None or self.rest_pose_ is None:
-            return np.zeros(4)
-        return pose_features(pose, self.rest_pose_)
-
-    def neutral_at(self, pose=None) -> np.ndarray:
-        """The neutral for a head pose ``(yaw, pitch[, roll])`` in degrees (``neutral_`` when None)."""
-        return self.neutral_ + self._phi(pose) @ self.pose_slopes_
 
     @property
     def ready(self) -> bool:
@@ -240,43 +159,25 @@ class NeutralBaseline:
         resting-face bootstrap set it from the least expressive frames seen (before that the prior dominates)."""
         return self.n_accepted_ >= self.warmup or self.rest_learned_
 
-    def update(self, aus: np.ndarray, *, quality: float = 1.0, pose=None) -> np.ndarray:
-        """Feed one frame's raw AUs; returns them relative to the neutral *before* this frame (clipped >= 0).
-
-        ``pose``: the frame's head (yaw, pitch[, roll]) in degrees; with it the neutral follows the pose (see the
-        module docstring), without it the pose model is neither used nor learned.
-        """
+    def update(self, aus: np.ndarray, *, quality: float = 1.0) -> np.ndarray:
+        """Feed one frame's raw AUs; returns them relative to the neutral *before* this frame (clipped >= 0)."""
         a = np.asarray(aus, dtype=np.float64)
         if a.shape != (len(AU_NAMES),) or not np.all(np.isfinite(a)):
             raise ValueError(f"aus must be a finite array of shape ({len(AU_NAMES)},), got {a.shape}")
-        if pose is not None and not np.all(np.isfinite(np.asarray(pose, float)[:2])):
-            pose = None
-        phi = self._phi(pose)
-        a_rest = np.clip(a - phi @ self.pose_slopes_, 0.0, 1.0)  # the frame as if the head were at the rest pose
-        delta = relative_to_neutral(a_rest, self.neutral_)
+        delta = relative_to_neutral(a, self.neutral_)
         self.n_seen_ += 1
         if quality < self.min_quality:
             return delta
-        if pose is not None:
-            self._track_rest_pose(np.asarray(pose, float)[:2])
         step = max(1.0 / (self.n_accepted_ + self.warmup), self.rate) * float(quality)
         expr = float(expressivity(delta))
-        # A frame at least 5 degrees from the rest pose teaches the pose slopes (if calm), never the neutral itself:
-        # what it shows beyond the slopes is as likely the pose as the face.
-        off_pose = float(phi @ phi) >= 0.25
         if expr <= self.accept:
-            if off_pose:
-                self._learn_pose(phi, a, a_rest - self.neutral_, self.pose_rate * float(quality))
-            else:
-                self.neutral_ += step * (a_rest - self.neutral_)
+            self.neutral_ += step * (a - self.neutral_)
             self.n_accepted_ += 1
-        elif not off_pose:
-            below = np.minimum(a_rest - self.neutral_, 0.0)
+        else:
+            below = np.minimum(a - self.neutral_, 0.0)
             self.neutral_ += 0.5 * step * below
         if not self.bootstrapped_:
-            # every frame, at its rest-pose value, may be a resting-face candidate: the rest pose is learnt slowly,
-            # and leaving the off-pose frames out left the Pexels crier's bootstrap with only her first second
-            self._remember_calm(a_rest, expr)
+            self._remember_calm(a, expr)
             if self.n_seen_ >= self.bootstrap_after and self.n_accepted_ < self.warmup:
                 idx = [i for i, n in enumerate(AU_NAMES) if n in MORPHOLOGY_AUS]
                 self.neutral_[idx] = np.median(self._calm[:, idx], axis=0)
@@ -288,23 +189,6 @@ class NeutralBaseline:
                 self._calm, self._calm_expr = np.empty((0, len(AU_NAMES))), np.empty(0)
         return delta
 
-    def _track_rest_pose(self, pose: np.ndarray) -> None:
-        """The usual (yaw, pitch): a running median (sign steps of ``REST_POSE_STEP_DEG`` per frame), so a
-        one-second nod moves it by at most a few degrees while a new sitting position is followed within
-        seconds. Learned from every usable frame: where the head points says nothing about the expression."""
-        if self.rest_pose_ is None:
-            self.rest_pose_ = pose.copy()
-        else:
-            self.rest_pose_ += REST_POSE_STEP_DEG * np.sign(pose - self.rest_pose_)
-
-    def _learn_pose(self, phi: np.ndarray, raw: np.ndarray, resid: np.ndarray, rate: float) -> None:
-        """Normalised LMS on a calm off-pose frame: move the slopes so that ``rate`` of the residual (the frame
-        at the rest pose minus the neutral) is explained by the pose. AUs whose raw value sits at the 0 or 1 clip
-        are censored (their true value is unknown) and do not teach."""
-        live = (raw > 0.01) & (raw < 0.99)
-        self.pose_slopes_[:, live] += rate * np.outer(phi, resid[live]) / float(phi @ phi)
-        np.clip(self.pose_slopes_, -0.5, 0.5, out=self.pose_slopes_)
-
     def _remember_calm(self, a: np.ndarray, expr: float) -> None:
         if len(self._calm_expr) < self.keep:
             self._calm = np.vstack([self._calm, a])
@@ -314,10 +198,9 @@ class NeutralBaseline:
             if expr < self._calm_expr[worst]:
                 self._calm[worst], self._calm_expr[worst] = a, expr
 
-    def transform(self, aus: np.ndarray, pose=None) -> np.ndarray:
-        """AUs ``(..., n_aus)`` relative to the current neutral (at head ``pose``, one pose for all rows given),
-        without learning from them."""
-        return relative_to_neutral(aus, self.neutral_at(pose))
+    def transform(self, aus: np.ndarray) -> np.ndarray:
+        """AUs ``(..., n_aus)`` relative to the current neutral, without learning from them."""
+        return relative_to_neutral(aus, self.neutral_)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready calibration of this person (records the microcue version and AU names)."""
@@ -332,15 +215,12 @@ class NeutralBaseline:
             "microcue_version": ver,
             "au_names": list(AU_NAMES),
             "params": {"accept": self.accept, "rate": self.rate, "warmup": self.warmup,
-                       "min_quality": self.min_quality, "keep": self.keep, "bootstrap_after": self.bootstrap_after,
-                       "pose_rate": self.pose_rate},
+                       "min_quality": self.min_quality, "keep": self.keep, "bootstrap_after": self.bootstrap_after},
             "bootstrapped": self.bootstrapped_,
             "rest_learned": self.rest_learned_,
             "neutral": [float(v) for v in self.neutral_],
             "n_seen": self.n_seen_,
             "n_accepted": self.n_accepted_,
-            "rest_pose": None if self.rest_pose_ is None else [float(v) for v in self.rest_pose_],
-            "pose_slopes": {n: [float(v) for v in self.pose_slopes_[:, i]] for i, n in enumerate(AU_NAMES)},
         }
 
     @classmethod
@@ -362,12 +242,4 @@ class NeutralBaseline:
         obj.bootstrapped_ = bool(data.get("bootstrapped", obj.n_accepted_ >= obj.warmup))
         # saves made before "rest_learned" existed: a bootstrap without enough accepted frames was one
         obj.rest_learned_ = bool(data.get("rest_learned", obj.bootstrapped_ and obj.n_accepted_ < obj.warmup))
-        # The rest pose is not restored: the next call may put the camera elsewhere; it is learned afresh from the
-        # first frame on. The slopes are the person's (saves made before the pose model keep the prior).
-        try:
-            for n, v in (data.get("pose_slopes") or {}).items():
-                if n in AU_NAMES and len(v) == 4:
-                    obj.pose_slopes_[:, AU_NAMES.index(n)] = [float(x) for x in v]
-        except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"saved NeutralBaseline has a malformed pose model: {exc}") from None
         return obj

@@ -98,7 +98,7 @@ class SignalStage:
         if person is None:
             person = self.people_[key] = _Person()
         aus_raw = np.array([raw[k] for k in RAW_AU], float)
-        delta = person.baseline.update(aus_raw, quality=raw["quality"], pose=(raw["yaw"], raw["pitch"]))
+        delta = person.baseline.update(aus_raw, quality=raw["quality"])
         probs = emotion_probs(delta)
         valence, arousal = valence_arousal(probs, delta)
         iod = raw["iod_px"]
