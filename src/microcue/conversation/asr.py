@@ -97,27 +97,17 @@ def _from_cache(name: str) -> Path | None:
 
 
 def decode_audio(path, *, stream_index: int | None = None) -> tuple[np.ndarray, float]:
-    """The first audio stream as 16 kHz mono float32 in [-1, 1] and its start time in seconds.
+    """The first audio stream as 16 kHz mono float32 in [-1, 1] and its start time in seconds, whole (memory grows
+    with the track: :func:`audio_chunks` is what transcription reads).
 
     Raises:
         InputNotFoundError: no such file.
         InvalidInputError: not a media file, or no audio track.
     """
-    import av
-
-    path = Path(path)
-    if not path.exists():
-        raise InputNotFoundError(f"{path}: no such file")
-    from microcue.audio import decode_mono
-
-    try:
-        decoded = decode_mono(path, sample_format="flt", rate=RATE, stream_index=stream_index)
-    except av.FFmpegError as e:
-        raise InvalidInputError(f"{path}: cannot decode the audio ({e})") from e
-    if decoded is None:
-        raise InvalidInputError(f"{path}: no audio track to transcribe (give --transcript FILE instead)")
-    audio, start = decoded
-    return audio, max(start, 0.0)
+    pieces = list(audio_chunks(path, stream_index=stream_index))
+    if not pieces:
+        return np.zeros(0, np.float32), 0.0
+    return np.concatenate([p for _, p in pieces]).astype(np.float32, copy=False), max(pieces[0][0], 0.0)
 
 
 def audio_chunks(path, *, chunk_s: float = CHUNK_S, look_s: float = LOOK_S, stream_index: int | None = None):
