@@ -539,15 +539,7 @@ def talking_astronaut(path: str | Path, wav: str | Path, text: str | None = None
         fr.pts, fr.time_base = i, Fraction(1, 25)
         for p in vs.encode(fr):
             out.mux(p)
-    for k in range(0, len(pcm), 1024):
-        af = av.AudioFrame.from_ndarray(pcm[None, k:k + 1024], format="fltp", layout="mono")
-        af.sample_rate, af.pts, af.time_base = rate, k, Fraction(1, rate)
-        for p in a.encode(af):
-            out.mux(p)
-    for st in (vs, a):
-        for p in st.encode():
-            out.mux(p)
-    out.close()
+    _finish_with_audio(out, vs, a, pcm, rate, "fltp")
     return seconds
 
 
@@ -585,13 +577,18 @@ def voiced_video(src: str | Path, path: str | Path, lines: Sequence[tuple[float,
             fr.pts, fr.time_base = int(round(f.time * 1000)), Fraction(1, 1000)
             for p in vs.encode(fr):
                 out.mux(p)
-    for k in range(0, len(track), 1024):
-        af = av.AudioFrame.from_ndarray(track[None, k:k + 1024], format="flt", layout="mono")
+    _finish_with_audio(out, vs, a, track, rate, "flt")
+    return seconds
+
+
+def _finish_with_audio(out, video_stream, audio_stream, pcm: np.ndarray, rate: int, fmt: str) -> None:
+    """Encode mono float ``pcm`` into ``audio_stream`` in 1024-sample frames, flush both streams, close ``out``."""
+    for k in range(0, len(pcm), 1024):
+        af = av.AudioFrame.from_ndarray(pcm[None, k:k + 1024], format=fmt, layout="mono")
         af.sample_rate, af.pts, af.time_base = rate, k, Fraction(1, rate)
-        for p in a.encode(af):
+        for p in audio_stream.encode(af):
             out.mux(p)
-    for s in (vs, a):
-        for p in s.encode():
+    for st in (video_stream, audio_stream):
+        for p in st.encode():
             out.mux(p)
     out.close()
-    return seconds
