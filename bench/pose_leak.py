@@ -48,15 +48,16 @@ CLIPS = {
 SEGMENTS: list[tuple[str, float, float, str]] = [
     ("webcam", 0.0, 13.3, "neutral face, head still (pitch/yaw within 5 deg); eyes glance sideways"),
     ("webcam", 13.3, 18.0, "neutral face, head turns right then left (yaw +23 / -25 deg)"),
-    ("webcam", 18.0, 23.0, "neutral face, head nods down (pitch +27 deg, chin down) then up (pitch -26 deg)"),
+    ("webcam", 18.0, 23.0, "neutral face, head nods down (pitch -27 deg, chin down) then up (pitch +26 deg)"),
     ("webcam", 23.0, 28.1, "neutral face, head still; eyes roll sideways"),
     ("katie", 0.0, 8.0, "talking, mild smile throughout, one brow raise; head turns yaw -15..+15, pitch -17..+8"),
     ("vr4", 0.0, 6.6, "talking, mostly calm, brief smiles; pitch -10..+3"),
 ]
 """Chosen by eye before any change to the AU code (contact sheets: ``frames webcam 0 11.5``, ``frames webcam 12
-23.5``, ``frames webcam 23 28``, ``frames katie 0.5 7.5``). NB: pitch > 0 is the head tilted DOWN (chin down) in
-these frames, although docs/signals.md says "up". The webcam clip is the clean case (one neutral face, large
-nods and turns); the talking clips add everyday head motion with some expression in it (noisier)."""
+23.5``, ``frames webcam 23 28``, ``frames katie 0.5 7.5``). NB: until 2026-11-25 pitch > 0 was the head tilted
+DOWN in these frames, against docs/signals.md; pose_from_transform now gives pitch > 0 = up (chin up).
+The webcam clip is the clean case (one neutral face, large nods and turns); the talking clips add everyday head
+motion with some expression in it (noisier)."""
 
 SUMMARY_SKIP = ("au25", "au26", "au16", "au27", "au45", "au43")  # talking and blinking move these
 
@@ -120,7 +121,7 @@ def segment_rows(segments=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 def leak_table(pose: np.ndarray, aus: np.ndarray) -> dict[str, dict[str, float]]:
     """Per AU: slope per 10 deg of pitch / yaw (joint least squares with roll and |yaw|), correlations, and the
-    mean AU in chin-down (pitch >= 12), chin-up (pitch <= -12) and turned (|yaw| >= 12) frames minus the mean in
+    mean AU in chin-down (pitch <= -12), chin-up (pitch >= 12) and turned (|yaw| >= 12) frames minus the mean in
     pose-neutral frames (|pitch|, |yaw| < 4), all relative to each segment's median pose."""
     from microcue.signals.aus import AU_NAMES
 
@@ -128,7 +129,7 @@ def leak_table(pose: np.ndarray, aus: np.ndarray) -> dict[str, dict[str, float]]
     x = np.column_stack([pitch, yaw, roll, np.abs(yaw), np.ones(len(pose))])
     coef, *_ = np.linalg.lstsq(x, aus, rcond=None)
     neu = (np.abs(pitch) < 4) & (np.abs(yaw) < 4)
-    groups = {"down": pitch >= 12, "up": pitch <= -12, "turn": np.abs(yaw) >= 12}
+    groups = {"down": pitch <= -12, "up": pitch >= 12, "turn": np.abs(yaw) >= 12}
     out = {}
     for i, n in enumerate(AU_NAMES):
         a = aus[:, i]
@@ -150,8 +151,8 @@ def leak_table(pose: np.ndarray, aus: np.ndarray) -> dict[str, dict[str, float]]
 def report(md: bool, clip: str | None = None) -> dict[str, dict[str, float]]:
     segments = [s for s in SEGMENTS if clip is None or s[0] == clip]
     pose, aus, labels = segment_rows(segments)
-    print(f"{len(segments)} segments ({clip or 'all clips'}), {len(pose)} frames: chin down {(pose[:, 1] >= 12).sum()}"
-          f", chin up {(pose[:, 1] <= -12).sum()}, turned {(np.abs(pose[:, 0]) >= 12).sum()}; pitch "
+    print(f"{len(segments)} segments ({clip or 'all clips'}), {len(pose)} frames: chin down {(pose[:, 1] <= -12).sum()}"
+          f", chin up {(pose[:, 1] >= 12).sum()}, turned {(np.abs(pose[:, 0]) >= 12).sum()}; pitch "
           f"{pose[:, 1].min():.0f}..{pose[:, 1].max():.0f}, yaw {pose[:, 0].min():.0f}..{pose[:, 0].max():.0f} deg")
     tab = leak_table(pose, aus)
     head = ("| AU | pitch slope /10° | yaw slope /10° | abs(yaw) slope /10° | r pitch | r abs(yaw) | down − neu | "

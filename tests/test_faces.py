@@ -133,3 +133,26 @@ def test_intermittent_pattern_is_not_a_participant():
     stats[3] = dict(frames=60, first_s=12.0, last_s=18.0, cx=0.5, cy=0.5, face_px=80.0)   # joined late: kept
     ids = [p.track_ids[0] for p in build_participants(stats)]
     assert 2 not in ids and {0, 1, 3} <= set(ids)
+
+
+def test_pitch_is_positive_for_a_face_tilted_up(shared_data):
+    """The documented convention (docs/signals.md), checked on real frames: the OpenFace webcam sample's man bows his
+    head at 19.67 s and tilts it back at 21.87 s (frames looked at). MediaPipe's own x rotation has the other sign."""
+    import av
+
+    from microcue.evaluation.images import ImageLandmarker
+
+    path = shared_data / "Soontosh__DepScopeAIDeployment/OpenFace/samples/2015-10-15-15-14.avi"
+    if not path.is_file():
+        pytest.skip(f"{path} missing")
+    want, frames = {19.67: None, 21.87: None}, {}
+    with av.open(str(path)) as c:
+        for f in c.decode(video=0):
+            for t in want:
+                if t not in frames and abs(float(f.time) - t) < 0.02:
+                    frames[t] = f.to_ndarray(format="rgb24")
+            if len(frames) == len(want):
+                break
+    with ImageLandmarker() as lm:
+        pitch = {t: pose_from_transform(lm.detect_image(im).transform)[1] for t, im in frames.items()}
+    assert pitch[19.67] < -15 < 15 < pitch[21.87], pitch

@@ -114,7 +114,10 @@ def pose_from_transform(transform: np.ndarray) -> np.ndarray:
     pitch = math.degrees(math.atan2(r[2, 1], r[2, 2]))
     yaw = math.degrees(math.asin(float(np.clip(-r[2, 0], -1.0, 1.0))))
     roll = math.degrees(math.atan2(r[1, 0], r[0, 0]))
-    return np.array([-yaw, pitch, -roll], float)
+    # MediaPipe's x-axis rotation is positive for a chin-down nod (checked by eye on the OpenFace webcam sample:
+    # +28 with the head bowed); negated so that pitch > 0 is the face tilting up, like gaze_y > 0 (eyes up), and a
+    # head bowed with the eyes raised to the screen cancels in gaze_aversion instead of adding up.
+    return np.array([-yaw, -pitch, -roll], float)
 
 
 def square_crop(image: np.ndarray, center: tuple[float, float], side: float
