@@ -135,17 +135,20 @@ def test_intermittent_pattern_is_not_a_participant():
     assert 2 not in ids and {0, 1, 3} <= set(ids)
 
 
-def test_pitch_is_positive_for_a_face_tilted_up(shared_data):
-    """The documented convention (docs/signals.md), checked on real frames: the OpenFace webcam sample's man bows his
-    head at 19.67 s and tilts it back at 21.87 s (frames looked at). MediaPipe's own x rotation has the other sign."""
+def test_pose_signs_follow_the_docs_on_real_frames(shared_data):
+    """The documented convention (docs/signals.md), checked on real frames of the OpenFace webcam sample (looked at):
+    the man bows his head at 19.67 s, tilts it back at 21.87 s, turns his face to the image's left at 14.40 s and to
+    its right at 16.87 s, each time with his eyes turned back to the camera: he is looking at the screen throughout,
+    so gaze_aversion must stay small (head and eye angles cancel). MediaPipe's own angles have other signs."""
     import av
 
     from microcue.evaluation.images import ImageLandmarker
+    from microcue.signals.gaze import gaze_aversion, gaze_offset
 
     path = shared_data / "Soontosh__DepScopeAIDeployment/OpenFace/samples/2015-10-15-15-14.avi"
     if not path.is_file():
         pytest.skip(f"{path} missing")
-    want, frames = {19.67: None, 21.87: None}, {}
+    want, frames = (19.67, 21.87, 14.40, 16.87), {}
     with av.open(str(path)) as c:
         for f in c.decode(video=0):
             for t in want:
@@ -154,5 +157,11 @@ def test_pitch_is_positive_for_a_face_tilted_up(shared_data):
             if len(frames) == len(want):
                 break
     with ImageLandmarker() as lm:
-        pitch = {t: pose_from_transform(lm.detect_image(im).transform)[1] for t, im in frames.items()}
-    assert pitch[19.67] < -15 < 15 < pitch[21.87], pitch
+        faces = {t: lm.detect_image(im) for t, im in frames.items()}
+    pose = {t: pose_from_transform(f.transform) for t, f in faces.items()}
+    assert pose[19.67][1] < -15 < 15 < pose[21.87][1], pose  # pitch > 0: face up
+    assert pose[14.40][0] < -15 < 15 < pose[16.87][0], pose  # yaw > 0: face toward the image's right
+    for t in (14.40, 16.87):
+        f = faces[t]
+        off = gaze_offset(f.landmarks, frame_size=f.frame_size)
+        assert gaze_aversion(off, pose[t]) < 20, (t, off, pose[t])

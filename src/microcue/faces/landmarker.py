@@ -114,10 +114,11 @@ def pose_from_transform(transform: np.ndarray) -> np.ndarray:
     pitch = math.degrees(math.atan2(r[2, 1], r[2, 2]))
     yaw = math.degrees(math.asin(float(np.clip(-r[2, 0], -1.0, 1.0))))
     roll = math.degrees(math.atan2(r[1, 0], r[0, 0]))
-    # MediaPipe's x-axis rotation is positive for a chin-down nod (checked by eye on the OpenFace webcam sample:
-    # +28 with the head bowed); negated so that pitch > 0 is the face tilting up, like gaze_y > 0 (eyes up), and a
-    # head bowed with the eyes raised to the screen cancels in gaze_aversion instead of adding up.
-    return np.array([-yaw, -pitch, -roll], float)
+    # Signs checked by eye on the OpenFace webcam sample (docs/action-units.md): MediaPipe's x rotation is positive
+    # for a chin-down nod and its y rotation for a face turned to the image's right; both are given here in the
+    # documented convention, the same as gaze_x / gaze_y (iris toward image right / up), so that a head turned away
+    # with the eyes turned back to the screen cancels in gaze_aversion instead of adding up.
+    return np.array([yaw, -pitch, -roll], float)
 
 
 def square_crop(image: np.ndarray, center: tuple[float, float], side: float
