@@ -93,6 +93,8 @@ class EventSpotter:
             its own (a crying face's lip presses inside the crying are not a stream of events).
         nest_frac: an expression event lying at least this fraction inside the longer expression event reported
             just before it is the same movement: not reported (> 1: off).
+        talk_up_min: in the speech decision an upper-face AU is evidence of an expression only if it also rose at
+            least this much on the AU scale (a small brow / lid movement coupled to a lip closure is not).
         blink_brows: a brief episode (micro) of only brow raise and lid AUs (AU1, AU2, AU5, AU6, AU7) that touches a
             blink is dropped: the brows are measured from the eye line, which a closing lid pulls along.
         cut_jump: a jump of the face's size by more than this (|ln(size ratio)| between two rows) is a cut between
@@ -149,6 +151,7 @@ class EventSpotter:
         nest_frac: float = 0.5,
         mouth_talk: bool = True,
         blink_brows: bool = True,
+        talk_up_min: float = 0.12,
         cut_jump: float = 0.3,
         speech_regress: bool = False,
         moved_rel: float = 0.3,
@@ -188,6 +191,7 @@ class EventSpotter:
         self.nest_frac = nest_frac
         self.mouth_talk = mouth_talk
         self.blink_brows = blink_brows
+        self.talk_up_min = talk_up_min
         self.cut_jump = cut_jump
         self.speech_regress = speech_regress
         self.moved_rel = moved_rel
@@ -455,7 +459,7 @@ class EventSpotter:
         if self.talk_gate <= 0:
             return "expression"
         g = self.talk_gate
-        up = {a for a in UPPER if moved.get(a, 0.0) >= g}
+        up = {a for a in UPPER if moved.get(a, 0.0) >= g and rise.get(a, 0.0) >= self.talk_up_min}
         brow = max(moved.get("au01", 0.0), moved.get("au02", 0.0))
         wide = moved.get("au05", 0.0) >= g and moved.get("au05", 0.0) >= self.talk_wide * brow
         low_top = max([rise.get(a, 0.0) for a in LOWER if a != "au26"] or [0.0])
