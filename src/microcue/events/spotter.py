@@ -225,10 +225,10 @@ class EventSpotter:
         self.closed_ = 0.0
         self.blink_t_ = -math.inf
         self.regions_ = (Region(self, _UPPER_MASK), Region(self, _LOWER_START))
-        self.pending_: list[tuple[int, float, dict]] = []
+        self.pending_: list[tuple[int, float, dict]] = []  # (region, confirmed at, episode summary)
         self.last_expr_: tuple[float, float] | None = None  # (onset, offset) of the last expression event emitted
-        self.dry_ = False
-        self.box_: tuple[float, float, float] | None = None  # (region, confirmed at, episode summary)
+        self.dry_ = False  # inside _dry_finish: evaluate only, change nothing
+        self.face_px_ = math.nan  # the face's size on the previous row (cut detection)
         self.nod_ = OscillationDetector("pitch", "nod", min_deg=self.nod_min_deg, min_swings=2)
         self.shake_ = OscillationDetector("yaw", "head_shake", min_deg=self.shake_min_deg, min_swings=3)
         self.gaze_ = GazeAversionDetector(min_s=self.gaze_min_s)
@@ -261,14 +261,13 @@ class EventSpotter:
 
     # ------------------------------------------------------------------------------------------------ internals
     def _cut(self, row: dict) -> bool:
-        """A shot cut or reframing: the face's size or place jumps between two rows (a person moved between a
-        thumbnail and the main view, an edited jump cut). Its AU levels are not comparable across it."""
-        box = (_num(row.get("face_px")), _num(row.get("face_x")), _num(row.get("face_y")))
-        prev, self.box_ = self.box_, box
-        if self.cut_jump <= 0 or prev is None or any(math.isnan(v) for v in box + prev) or prev[0] <= 0:
+        """A cut between views: the face's size jumps between two rows (a person moved between a thumbnail and the
+        main view, a reframing). Its AU levels are not comparable across it."""
+        px, prev = _num(row.get("face_px")), self.face_px_
+        self.face_px_ = px
+        if self.cut_jump <= 0 or not (px > 0 and prev > 0):
             return False
-        size = abs(math.log(max(box[0], 1e-6) / prev[0]))
-        return size > self.cut_jump
+        return abs(math.log(px / prev)) > self.cut_jump
 
     def _gap(self) -> list[ExpressionEvent]:
         out = self._close(final=False)
@@ -353,12 +352,16 @@ class EventSpotter:
         summary = r._summary(dict(o, offset=r.prev_[0] if o["offset"] is None else o["offset"]))
         if summary["onset"] > ep["onset"]:
             return False
+        return any(e.kind in ("micro", "macro") for e in self._dry_finish(summary))
+
+    def _dry_finish(self, summary: dict) -> list[ExpressionEvent]:
+        """What :meth:`_finish` would report for ``summary``, without taking event ids, recording a trace or
+        remembering the event (for live provisional cues and the nesting check)."""
         n, trace, self.trace_, self.dry_ = self.n_events_, self.trace_, None, True
         try:
-            evs = self._finish(summary)
+            return self._finish(summary)
         finally:
             self.n_events_, self.trace_, self.dry_ = n, trace, False
-        return any(e.kind in ("micro", "macro") for e in evs)
 
     def _finish(self, ep: dict) -> list[ExpressionEvent]:
         onset, apex_t, offset = ep["onset"], ep["apex"], ep["offset"]
@@ -502,11 +505,7 @@ class EventSpotter:
             summary = r._summary(dict(ep, offset=t if ep["offset"] is None else ep["offset"]))
             if self.nest and self._inside_open(k, summary):
                 continue  # part of the other half's ongoing expression: it will not be reported on its own
-            n, trace, self.trace_, self.dry_ = self.n_events_, self.trace_, None, True
-            try:
-                out[key] = self._finish(summary)
-            finally:
-                self.n_events_, self.trace_, self.dry_ = n, trace, False
+            out[key] = self._dry_finish(summary)
         return out
 
 
