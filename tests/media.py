@@ -543,6 +543,13 @@ def talking_astronaut(path: str | Path, wav: str | Path, text: str | None = None
     return seconds
 
 
+def wav_pcm(path: str | Path, fmt: str = "flt", rate: int = 16000) -> np.ndarray:
+    """The first audio stream of ``path`` as mono samples (``fmt`` "flt" float32 or "s16" int16) at ``rate``."""
+    with av.open(str(path)) as c:
+        rs = av.AudioResampler(format=fmt, layout="mono", rate=rate)
+        return np.concatenate([o.to_ndarray().reshape(-1) for f in c.decode(audio=0) for o in rs.resample(f)])
+
+
 def voiced_video(src: str | Path, path: str | Path, lines: Sequence[tuple[float, str]], *, seconds: float,
                  workdir: str | Path) -> float:
     """The first ``seconds`` of the video ``src`` (frames and times as they are) with ``lines`` (``(start_s, text)``)
@@ -555,9 +562,7 @@ def voiced_video(src: str | Path, path: str | Path, lines: Sequence[tuple[float,
     for k, (start, text) in enumerate(lines):
         wav = Path(workdir) / f"line{k}.wav"
         subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True, capture_output=True)
-        with av.open(str(wav)) as c:
-            rs = av.AudioResampler(format="flt", layout="mono", rate=rate)
-            pcm = np.concatenate([o.to_ndarray().reshape(-1) for f in c.decode(audio=0) for o in rs.resample(f)])
+        pcm = wav_pcm(wav, "flt", rate)
         i = int(start * rate)
         n = max(min(len(pcm), len(track) - i), 0)
         track[i:i + n] += pcm[:n]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import media
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,9 +96,7 @@ def test_times_follow_the_speech_in_a_video_file(tmp_path):
     b = speak(tmp_path / "b.wav", "we need to check with finance first")
 
     def pcm(p):
-        with av.open(str(p)) as c:
-            rs = av.AudioResampler(format="s16", layout="mono", rate=16000)
-            return np.concatenate([o.to_ndarray().reshape(-1) for f in c.decode(audio=0) for o in rs.resample(f)])
+        return media.wav_pcm(p, "s16", 16000)
 
     gap = np.zeros(4 * 16000, np.int16)
     first = pcm(a)
@@ -245,9 +244,7 @@ def test_a_call_is_transcribed_in_pieces_cut_in_a_pause(tmp_path):
     import av
 
     def pcm(p):
-        with av.open(str(p)) as c:
-            rs = av.AudioResampler(format="flt", layout="mono", rate=16000)
-            return np.concatenate([o.to_ndarray().reshape(-1) for f in c.decode(audio=0) for o in rs.resample(f)])
+        return media.wav_pcm(p, "flt", 16000)
 
     first = pcm(a)
     audio = np.concatenate([first, np.zeros(4 * 16000, np.float32), pcm(b)])
