@@ -21,9 +21,9 @@ import sys
 import time
 from collections import Counter
 
+import accuracy as acc
 import numpy as np
 
-import accuracy as acc
 from microcue.evaluation.images import PREPARATIONS, load_rgb, prepare_image
 from microcue.signals.baseline import relative_to_neutral
 from microcue.signals.emotions import EMOTIONS, FEATURES, features
@@ -170,9 +170,10 @@ def select_recipe(aus: np.ndarray, tx: np.ndarray, y: np.ndarray, groups: np.nda
     return best[0], best[1]
 
 
-def nested_lopo(aus: np.ndarray, tx: np.ndarray, y: np.ndarray, perf: np.ndarray, is_neu: np.ndarray
-                ) -> tuple[list[str], Counter]:
-    """Nested leave-one-performer-out predictions (as bench/accuracy.py's calibrated(lopo))."""
+def nested_lopo(aus: np.ndarray, tx: np.ndarray, y: np.ndarray, perf: np.ndarray, is_neu: np.ndarray,
+                own: list[str] | None = None) -> tuple[list[str], Counter]:
+    """Nested leave-one-performer-out predictions (as bench/accuracy.py's calibrated(lopo)); ``own`` (a list of
+    len(y)) is filled with the same fold models' predictions against each performer's own neutral."""
     pred = [""] * len(y)
     chosen: Counter = Counter()
     for pp in np.unique(perf):
@@ -185,13 +186,68 @@ def nested_lopo(aus: np.ndarray, tx: np.ndarray, y: np.ndarray, perf: np.ndarray
         z = _logits(m, aus[te], tx[te], ref, ref_tx)
         for i, k in zip(np.flatnonzero(te), z.argmax(1)):
             pred[i] = EMOTIONS[k]
+            if own is not None:  # the same fold model against the performer's own neutral (their other neutrals)
+                o = is_neu & te
+                o[i] = False
+                r_au, r_tx = (np.median(aus[o], 0), np.median(tx[o], 0)) if o.any() else (ref, ref_tx)
+                own[i] = EMOTIONS[int(_logits(m, aus[i:i + 1], tx[i:i + 1], r_au, r_tx)[0].argmax())]
     return pred, chosen
+
+
+def diagnostics(raw: dict, aus: np.ndarray, tx: np.ndarray, y: np.ndarray, perf: np.ndarray, is_neu: np.ndarray
+                ) -> dict:
+    """Post-hoc (after the declared comparison): does the texture carry class information at all?
+
+    1. the unconstrained LR of ``accuracy.py --diagnostics`` (raw pose-free geometry + 52 blendshapes, signed deltas
+       over the fold's median neutral; LOPO, not nested) with and without the 7 texture measures;
+    2. per measure, each photo's change from its own performer's median neutral in units of the spread of the
+       neutral photos around their own performer's median (within-person noise), median per class; and the same
+       change in units of the spread of the performers' neutral medians (between-person spread: what a still
+       image, which has no personal neutral, must overcome).
+    """
+    from microcue.evaluation.images import score_predictions
+    from microcue.signals.aus import canonical_landmarks, geometry_features
+
+    out: dict = {}
+    geo = geometry_features(canonical_landmarks(raw["lms"], raw["tf"], frame_size=(512, 512)))
+    rich = np.hstack([np.stack([geo[k] for k in sorted(geo)], 1), raw["bs"]])
+    labels = [acc.CLASSES7[i] for i in y]
+    for name, x in (("lr-rich", rich), ("lr-rich + texture", np.hstack([rich, tx]))):
+        pred = np.zeros(len(y), int)
+        for pp in np.unique(perf):
+            te = perf == pp
+            xd = x - np.median(x[is_neu & ~te], 0)
+            sd = xd[~te].std(0) + 1e-6
+            w, b = acc.fit_lr(xd[~te] / sd, y[~te])
+            pred[te] = np.argmax((xd[te] / sd) @ w.T + b, 1)
+        r = score_predictions(labels, [acc.CLASSES7[i] for i in pred], labels=acc.CLASSES7)
+        out[f"taiwanese/{name} (lopo, diagnostic)"] = r
+        print(f"{name} (LOPO, not nested): mean per-class recall {r['mean_per_class_recall']:.3f}  "
+              + " ".join(f"{c} {v:.2f}" for c, v in r["per_class_recall"].items()))
+    own = np.vstack([np.median(tx[is_neu & (perf == p)], 0) for p in perf])
+    meds = np.vstack([np.median(tx[is_neu & (perf == p)], 0) for p in np.unique(perf)])
+    within = np.std((tx - own)[is_neu], 0)
+    between = meds.std(0)
+    print("\nchange from own neutral, per-class median in within-person sd (in between-person sd):")
+    print(f"{'':16s}" + "".join(f"{c[:6]:>14s}" for c in acc.CLASSES7))
+    eff = {}
+    for j, n in enumerate(TEXTURE_NAMES):
+        d = tx[:, j] - own[:, j]
+        eff[n] = {c: round(float(np.median(d[y == k])), 5) for k, c in enumerate(acc.CLASSES7)}
+        print(f"{n:16s}" + "".join(f"{np.median(d[y == k]) / within[j]:7.2f} ({np.median(d[y == k]) / between[j]:4.2f})"
+                                   for k in range(len(acc.CLASSES7))))
+    print("within-person neutral sd: " + ", ".join(f"{v:.4f}" for v in within)
+          + "\nbetween-person neutral sd: " + ", ".join(f"{v:.4f}" for v in between))
+    out["texture change from own neutral (median per class)"] = eff
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--refresh", action="store_true", help="recompute the texture cache")
     ap.add_argument("--only", choices=("a", "b"), default=None, help="run one arm only")
+    ap.add_argument("--diagnostics", action="store_true",
+                    help="post-hoc: own-neutral arms, the raw-geometry LR with texture, per-measure effect sizes")
     args = ap.parse_args(argv)
     raw = acc.cache_raw("taiwanese")
     aus = acc.raw_aus(raw)
@@ -211,12 +267,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and key != args.only:
             continue
         t0 = time.time()
-        pred, chosen = nested_lopo(aus, t, y, perf, is_neu)
+        own = [""] * len(y) if args.diagnostics else None
+        pred, chosen = nested_lopo(aus, t, y, perf, is_neu, own)
         r = score_predictions(labels, pred, labels=acc.CLASSES7)
         r["recipes_chosen"] = {f"{k[0]}/{k[1]}": v for k, v in chosen.items()}
         results[name] = r
         print(f"\n=== Taiwanese nested LOPO, {name} ({time.time() - t0:.0f} s); recipes {dict(chosen)}\n"
               f"{format_report(r)}")
+        if own is not None:
+            results[name + ", own neutral (diagnostic)"] = r = score_predictions(labels, own, labels=acc.CLASSES7)
+            print(f"\n=== same fold models, each performer's own neutral, {name}\n{format_report(r)}")
+    if args.diagnostics:
+        results.update(diagnostics(raw, aus, tx, y, perf, is_neu))
     (acc.OUT / "texture_lopo.json").write_text(json.dumps(results, indent=1))
     return 0
 
