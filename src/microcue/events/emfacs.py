@@ -40,7 +40,7 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
 
     Which AUs moved is judged per person (``moved``: in units of each AU's own, speech-raised threshold); how much
     they moved is compared on the common AU scale (``rise``), so a small, noisy AU cannot outrank a broad smile
-    just because its threshold is low. Steps (docs/spotting.md, "Naming"):
+    just because its threshold is low. Steps (docs/spotting.md, "How expression episodes are found", step 4):
 
     1. **crying** (brows lowered with the eyes closed >= 40 % of the episode or with AU15, and the brow strong) and
        the **sad brow** (inner brows up and drawn down, AU1+AU4 without the outer raise AU2, with the eyes narrowed
