@@ -399,8 +399,9 @@ class EventSpotter:
                                 "moved": dict(moved), "talk": talk_share, **feats})
         if decision == "speech":
             return []  # a movement of talking, not an expression
+        measured = set(moved)  # what moved, before the name adds anything: which events are reported depends on it
         if emotion == "happiness" and "au12" not in moved:
-            moved["au12"] = 1.0
+            moved["au12"] = 1.0  # named a smile from AU12's rise (its speech-raised threshold hid it): list it
         flags = list(flags)
         if ep["antag"]:
             flags.append("suppressed")
@@ -451,7 +452,7 @@ class EventSpotter:
                 "flags": tuple(flags),
             }
         ]
-        up = {"au01", "au02"} <= set(moved) and not (set(moved) & set(LOWER)) and 0.15 <= offset - onset <= 1.0
+        up = {"au01", "au02"} <= measured and not (measured & set(LOWER)) and 0.15 <= offset - onset <= 1.0
         if up:
             ev.append(brow | {"aus": ("au01", "au02"), "laterality": lat["au02"], "flags": ()})
         return [self._make(**e) for e in ev]

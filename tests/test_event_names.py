@@ -1,0 +1,127 @@
+"""Naming expression episodes (microcue.events.emfacs): the rule on AU patterns recorded from real episodes, and on
+real footage end to end (research clips in ../shared/data; skipped when absent).
+
+The recorded patterns are the spotter's inputs to ``name_expression`` (moved: AU -> peak in units of its own
+threshold; rise: AU -> peak rise in AU units; laterality; eyes-closed share), rounded to two decimals, from the
+audited natural clips (docs/spotting.md, "Natural footage"; by-eye labels in bench/natural_names.csv) and from the
+injected benchmark's tune / calib splits (bench/spotting.py). Rises under 0.05 are left out."""
+
+from __future__ import annotations
+
+import pytest
+
+from microcue.events.emfacs import name_expression
+
+RECORDED = {
+    # d10 2.55 s: the "oh" -- eyes wide (AU5), jaw dropped (AU26), lips rounded (read as AU23); was named sadness
+    "d10_oh": ("surprise", 0.0, {},
+               {"au01": 1.83, "au04": 1.65, "au05": 0.73, "au23": 1.46, "au24": 0.98},
+               {"au01": 0.18, "au04": 0.2, "au05": 0.49, "au12": 0.16, "au14": 0.35, "au23": 0.7, "au24": 0.39,
+                "au26": 0.59}),
+    # d10 13.57 s: the worried face -- brows raised and drawn together (AU1+AU2+AU4), eyes wide; was anger
+    "d10_worried": ("fear", 0.03, {},
+                    {"au04": 3.35, "au05": 2.23, "au07": 1.72, "au23": 2.69, "au24": 2.02},
+                    {"au01": 0.34, "au02": 0.24, "au04": 0.55, "au05": 0.22, "au07": 0.18, "au10": 0.24, "au14": 0.23,
+                     "au17": 0.25, "au20": 0.27, "au23": 0.71, "au24": 0.42, "au26": 0.56}),
+    # vlog 3.5 s: a crying squeeze -- sad brow (AU1+AU4, no AU2), eyes narrowed, mouth stretched; was disgust
+    "vlog_crying": ("sadness", 0.16, {"au02": "right"},
+                    {"au04": 1.02, "au06": 2.06, "au07": 2.58, "au10": 2.06, "au20": 0.81, "au23": 1.02},
+                    {"au01": 0.16, "au02": 0.06, "au04": 0.42, "au06": 0.21, "au07": 0.39, "au09": 0.23, "au10": 0.38,
+                     "au12": 0.53, "au14": 0.27, "au20": 0.35, "au23": 0.15, "au24": 0.1, "au26": 0.31}),
+    # d13 8 s: a closed-lip smile with pressed lips (AU12 0.81 on the AU scale, hidden by its speech threshold); was
+    # sadness
+    "d13_pressed_smile": ("happiness", 0.02, {},
+                          {"au04": 3.55, "au15": 4.6, "au17": 2.97, "au23": 7.31, "au24": 4.62},
+                          {"au01": 0.07, "au02": 0.05, "au04": 0.36, "au09": 0.56, "au10": 0.88, "au12": 0.81,
+                           "au14": 0.33, "au15": 0.46, "au17": 0.67, "au20": 0.2, "au23": 0.81, "au24": 0.61,
+                           "au26": 0.08}),
+    # the bundled Pexels clip: crying (eyes closed, brows lowered) and the laugh (AU10 pulled along by AU12)
+    "pexels_crying": ("sadness", 0.86, {"au12": "left", "au14": "left"},
+                      {"au04": 6.11, "au23": 7.31, "au24": 4.62},
+                      {"au02": 0.25, "au04": 0.64, "au05": 0.1, "au09": 0.25, "au10": 0.35, "au12": 0.06, "au15": 0.15,
+                       "au17": 0.13, "au20": 0.24, "au23": 0.73, "au24": 0.46, "au26": 0.18}),
+    "pexels_laugh": ("happiness", 0.15, {},
+                     {"au05": 2.94, "au06": 2.69, "au07": 4.6, "au09": 3.03, "au17": 2.19, "au20": 3.62, "au23": 6.3,
+                      "au24": 3.82},
+                     {"au01": 0.33, "au02": 0.63, "au04": 0.18, "au05": 0.39, "au06": 0.27, "au07": 0.46, "au09": 0.43,
+                      "au10": 0.91, "au12": 0.74, "au14": 0.41, "au17": 0.34, "au20": 0.36, "au23": 0.63, "au24": 0.38,
+                      "au26": 0.45}),
+    # calib d20 30 fps, injected nose wrinkle: AU4 is the only AU over its threshold (AU9 lowers the brows), the lip
+    # raise AU10 0.70 is larger than the brow lowering; was anger
+    "inj_nose_wrinkle": ("disgust", 0.0, {"au02": "right"},
+                         {"au04": 1.69},
+                         {"au04": 0.48, "au09": 0.08, "au10": 0.7, "au12": 0.35, "au14": 0.28, "au17": 0.07,
+                          "au20": 0.36, "au26": 0.33}),
+    # calib vr4 15 fps, injected brow raise: AU1+AU2 0.5 each with a lip movement of speech (AU15); was sadness
+    "inj_brow_raise": ("surprise", 0.06, {},
+                       {"au01": 4.98, "au02": 1.56, "au05": 2.93, "au07": 1.51, "au15": 1.65},
+                       {"au01": 0.5, "au02": 0.51, "au04": 0.21, "au05": 0.29, "au06": 0.13, "au07": 0.15, "au09": 0.24,
+                        "au10": 0.45, "au12": 0.42, "au15": 0.37, "au17": 0.42, "au23": 0.43, "au24": 0.28,
+                        "au26": 0.1}),
+    # tune d20 25 fps, injected brow lowering: AU4 with a small AU1 (0.11, under the brow lowering); was sadness
+    "inj_brow_lower": ("anger", 0.0, {"au02": "left", "au14": "left"},
+                       {"au01": 1.09, "au04": 1.43},
+                       {"au01": 0.11, "au04": 0.25, "au12": 0.2, "au14": 0.12, "au20": 0.12, "au26": 0.21}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RECORDED))
+def test_recorded_patterns_are_named_by_their_rises(case):
+    want, closed, lat, moved, rise = RECORDED[case]
+    assert name_expression(moved, lat, rise, closed)[0] == want
+
+
+def test_emphasis_brow_raise_with_a_trace_of_au4_is_not_fear():
+    """katie 1.17-3.51 s: a whole-brow raise of emphasis while talking (AU1 0.30, AU2 0.49) with AU4 0.22: the brow
+    lowering is under 0.7 x the raise, so not the fear brow (was fear)."""
+    moved = {"au01": 3.0, "au02": 2.5, "au04": 1.27, "au24": 1.6}
+    rise = {"au01": 0.3, "au02": 0.49, "au04": 0.22, "au05": 0.07, "au07": 0.05, "au10": 0.22, "au12": 0.16,
+            "au17": 0.21, "au20": 0.37, "au23": 0.1, "au24": 0.2, "au26": 0.2}
+    emo, _ = name_expression(moved, {"au14": "left"}, rise, 0.03)
+    assert emo != "fear"
+    assert emo == "surprise"  # AU1+AU2: the EMFACS name of a brow raise (the speech decision did not make it a flash)
+
+
+def test_a_smile_hidden_by_its_speech_threshold_is_named_and_flagged():
+    """AU12 rose 0.4 on the AU scale but stayed under its speech-raised threshold (not in ``moved``), while a chin
+    raise (AU17) and lid tightening (AU7) passed theirs: happiness, not disgust / sadness."""
+    emo, flags = name_expression({"au17": 2.0, "au07": 1.5}, {"au12": "both"},
+                                 {"au12": 0.4, "au17": 0.2, "au07": 0.15, "au06": 0.12})
+    assert emo == "happiness" and "duchenne" in flags and "upper_face" not in flags
+
+
+def test_nothing_that_fits_is_unclear_and_one_sided_smile_is_contempt():
+    assert name_expression({"au17": 1.8}, {}, {"au17": 0.18, "au07": 0.13})[0] == "unclear"
+    assert name_expression({"au23": 1.2, "au24": 1.0}, {}, {"au23": 0.2, "au24": 0.15})[0] == "unclear"
+    emo, flags = name_expression({"au12": 1.5}, {"au12": "left"}, {"au12": 0.3})
+    assert emo == "contempt" and "social" in flags
+
+
+def test_without_rises_the_strengths_stand_in():
+    assert name_expression({"au10": 3.0, "au09": 2.0}, {})[0] == "disgust"
+    assert name_expression({"au01": 2.0, "au02": 2.0}, {})[0] == "surprise"
+    assert name_expression({"au04": 2.0}, {})[0] == "anger"
+
+
+@pytest.fixture(scope="module")
+def d10_events(shared_data, tmp_path_factory):
+    import microcue
+
+    video = shared_data / "KwaiVGI__LivePortrait/assets/examples/driving/d10.mp4"
+    if not video.is_file():
+        pytest.skip(f"missing {video}")
+    res = microcue.analyze(video, out_dir=tmp_path_factory.mktemp("d10"), workers=1)
+    return [e for e in res.events if e.kind in ("micro", "macro")]
+
+
+def test_real_footage_d10_oh_is_surprise_and_worried_face_is_fear(d10_events):
+    """d10 (a 15 s driving clip, audited by eye): the "oh" at ~2.5 s is surprise, the worried face at ~13.6 s fear
+    (before: sadness and anger)."""
+
+    def at(t):
+        return [e for e in d10_events if e.onset_s <= t <= e.offset_s]
+
+    oh = at(2.55)
+    assert oh and all(e.emotion == "surprise" for e in oh)
+    worried = at(13.57)
+    assert worried and all(e.emotion == "fear" for e in worried)
