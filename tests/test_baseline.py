@@ -44,6 +44,27 @@ def test_a_minute_of_smiling_does_not_become_neutral():
     assert d12[-1] > 0.4  # still a smile at the end of the minute
 
 
+def test_after_a_long_smile_the_relaxed_face_does_not_read_as_lip_corners_down():
+    # a smile lifts the lip corners, so the corner depressor (AU15) reads below its neutral for as long as it lasts;
+    # that is not evidence of a lower neutral: when the smile ends, the relaxed face must not read as AU15
+    # (a "sadness" flash after every laugh). Brows, in the half of the face that is not smiling, still learn.
+    rng = np.random.default_rng(4)
+    person = np.clip(population_neutral() + 0.05, 0, 1)
+    b = NeutralBaseline()
+    for _ in range(90):
+        b.update(_frame(rng, person))
+    smile = _frame(rng, person, au12=0.5)  # a social smile: the upper face stays relaxed
+    smile[AU_INDEX["au15"]] = 0.0
+    lower_brows = person[AU_INDEX["au04"]] - 0.04
+    for _ in range(30 * 40):
+        f = smile + rng.normal(0, 0.01, N)
+        f[AU_INDEX["au04"]] = lower_brows
+        b.update(np.clip(f, 0, 1))
+    after = b.update(_frame(rng, person))
+    assert after[AU_INDEX["au15"]] < 0.03
+    assert b.neutral_[AU_INDEX["au04"]] < person[AU_INDEX["au04"]] - 0.02
+
+
 def test_learns_a_personal_neutral_that_differs_from_the_prior():
     rng = np.random.default_rng(2)
     person = population_neutral().copy()

@@ -9,8 +9,11 @@ produces only high-expressivity frames, so the smile never becomes their neutral
 
 and the neutral moves toward accepted frames by an exponential moving average whose step is
 ``quality / (n_accepted_ + warmup)`` early on and ``rate * quality`` later (so the first seconds adapt fast and
-the estimate then drifts slowly). Deviations *below* the neutral are always accepted at half the rate (a face
-more relaxed than the prior is evidence for a lower neutral).
+the estimate then drifts slowly). Deviations *below* the neutral are accepted at half the rate (a face more
+relaxed than the prior is evidence for a lower neutral), except for the antagonists of an AU that is active in the
+frame (``ANTAGONIST_AUS``): a smile lifts the lip corners, so the corner depressor AU15 reads below its neutral for
+as long as the smile lasts; learning from that made the relaxed face read as AU15 ("sadness") after every long
+smile.
 
 Resting faces differ from the population (low-set brows, thin lips, a long chin): a person whose relaxed face is
 far from the prior would never pass the acceptance test. So the baseline keeps the ``keep`` least expressive
@@ -84,6 +87,20 @@ EXPRESSIVITY_AUS: tuple[str, ...] = (
 """The AUs whose deltas make up ``expressivity`` (fixed by name, so that appending AU columns does not change it,
 nor the baseline's choice of calm frames, nor the spotter that reads both)."""
 _EXPR_IDX = [AU_NAMES.index(n) for n in EXPRESSIVITY_AUS]
+ANTAGONIST_AUS: dict[str, tuple[str, ...]] = {
+    "au12": ("au15", "au17", "au23", "au24"),  # corners pulled up and out: depressor, chin raise, lip press read low
+    "au14": ("au15",),
+    "au15": ("au12", "au14"),
+    "au01": ("au04", "au04g", "au04m"),  # brows raised: the lowerer reads low
+    "au02": ("au04", "au04g", "au04m"),
+    "au04": ("au01", "au02"),
+    "au05": ("au07", "au07g", "au43", "au41"),  # lids raised: the tightener / droop read low
+    "au26": ("au17", "au23", "au24", "au28"),  # jaw dropped: lips apart read as no press
+    "au27": ("au17", "au23", "au24", "au28"),
+}
+"""AU -> the AUs its movement pushes below their neutral (their measures move the opposite way)."""
+_ANT_SRC = [AU_NAMES.index(a) for a in ANTAGONIST_AUS]
+_ANT_DST = [[i for i, n in enumerate(AU_NAMES) if n.split("_")[0] in ants] for ants in ANTAGONIST_AUS.values()]
 
 
 def expressivity(aus_delta: np.ndarray, *, top_k: int = 3) -> np.ndarray:
@@ -174,7 +191,11 @@ class NeutralBaseline:
             self.neutral_ += step * (a - self.neutral_)
             self.n_accepted_ += 1
         else:
+            # an expression pulls its antagonists below their neutral (a smile lifts the lip corners, so the
+            # corner-depressor AU15 reads low): that is no evidence of a lower neutral for them
             below = np.minimum(a - self.neutral_, 0.0)
+            for i in np.flatnonzero(delta[_ANT_SRC] > self.accept):
+                below[_ANT_DST[i]] = 0.0
             self.neutral_ += 0.5 * step * below
         if not self.bootstrapped_:
             self._remember_calm(a, expr)
