@@ -90,13 +90,6 @@ _EXPR_IDX = [AU_NAMES.index(n) for n in EXPRESSIVITY_AUS]
 ANTAGONIST_AUS: dict[str, tuple[str, ...]] = {
     "au12": ("au15", "au17", "au23", "au24"),  # corners pulled up and out: depressor, chin raise, lip press read low
     "au14": ("au15",),
-    "au15": ("au12", "au14"),
-    "au01": ("au04", "au04g", "au04m"),  # brows raised: the lowerer reads low
-    "au02": ("au04", "au04g", "au04m"),
-    "au04": ("au01", "au02"),
-    "au05": ("au07", "au07g", "au43", "au41"),  # lids raised: the tightener / droop read low
-    "au26": ("au17", "au23", "au24", "au28"),  # jaw dropped: lips apart read as no press
-    "au27": ("au17", "au23", "au24", "au28"),
 }
 """AU -> the AUs its movement pushes below their neutral (their measures move the opposite way)."""
 _ANT_SRC = [AU_NAMES.index(a) for a in ANTAGONIST_AUS]
