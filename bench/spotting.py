@@ -167,6 +167,7 @@ def run(split: str, data: Path, params: dict) -> tuple[list, list]:
         for i, e in enumerate(expr):
             f = feats[(e.participant, e.onset_s, e.offset_s)]
             evrecs.append({"clip": f"{key}_{fps}", "conf": e.confidence, "matched": i in hit, "kind": e.kind,
+                           "own": i not in hit and source_own(key, e),
                            "features": {k: f[k] for k in CONF_FEATURES}})
         recs.append(
             {
@@ -283,6 +284,7 @@ def summarise(recs: list, evrecs: list) -> dict:
                     "n": len(sel),
                     "mean_conf": round(float(np.mean([e["conf"] for e in sel])), 3),
                     "real": round(float(np.mean([e["matched"] for e in sel])), 3),
+                    "real_or_own": round(float(np.mean([e["matched"] or e.get("own", False) for e in sel])), 3),
                 }
             )
     out["reliability"] = rel
@@ -342,42 +344,51 @@ def show(name: str, s: dict) -> str:
                 v = tab[k]
                 lines.append(f"| {k} | {v['n']} | {v['recall']} | {v['f1']} | {v['emotion_acc']} |")
     if s.get("reliability"):
-        lines.append("\n| confidence | events | mean confidence | share real |\n|---|---|---|---|")
+        lines.append("\n| confidence | events | mean confidence | share real | real or the source's own |\n"
+                     "|---|---|---|---|---|")
         for r in s["reliability"]:
-            lines.append(f"| {r['conf']} | {r['n']} | {r['mean_conf']} | {r['real']} |")
+            lines.append(f"| {r['conf']} | {r['n']} | {r['mean_conf']} | {r['real']} | {r['real_or_own']} |")
     return "\n".join(lines)
 
 
 def plot_reliability(evrecs: list, out: Path, *, title: str, edges=(0.0, 0.3, 0.5, 0.7, 1.0)) -> None:
-    """Reliability curve: per confidence bin, the share of events that matched an injected episode (with a 90 %
-    Wilson interval and the bin's count) against the bin's mean confidence; the diagonal is perfect calibration."""
+    """Reliability curve: per confidence bin, the share of events that matched an injected episode, and the share
+    that matched one or are the source person's own expression seen by eye (bench/source_expressions.csv), with 90 %
+    Wilson intervals and the bin's count, against the bin's mean confidence; the diagonal is perfect calibration."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     conf = np.array([e["conf"] for e in evrecs])
-    real = np.array([float(e["matched"]) for e in evrecs])
-    fig, ax = plt.subplots(figsize=(4.2, 4.2), dpi=120)
+    fig, ax = plt.subplots(figsize=(4.4, 5.0), dpi=120)
     ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="calibrated")
-    xs, ys, lo, hi = [], [], [], []
-    for a, b in itertools.pairwise(edges):
-        sel = (conf >= a) & (conf < b if b < 1 else conf <= b)
-        n = int(sel.sum())
-        if not n:
-            continue
-        p, z = real[sel].mean(), 1.645
-        c = (p + z * z / (2 * n)) / (1 + z * z / n)
-        h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        xs.append(conf[sel].mean())
-        ys.append(p)
-        lo.append(p - (c - h))
-        hi.append(c + h - p)
-        ax.annotate(f"n={n}", (xs[-1], p), textcoords="offset points", xytext=(6, -10), fontsize=8)
-    ax.errorbar(xs, ys, yerr=[lo, hi], fmt="o-", c="C0", capsize=3, label="share real (90 % CI)")
+    series = (
+        ("matched an injected episode", [float(e["matched"]) for e in evrecs], "C0", 0.0),
+        ("... or the source's own expression (by eye)", [float(e["matched"] or e.get("own", False)) for e in evrecs],
+         "C1", 0.008),
+    )
+    for label, real, colour, shift in series:
+        real = np.array(real)
+        xs, ys, lo, hi = [], [], [], []
+        for a, b in itertools.pairwise(edges):
+            sel = (conf >= a) & (conf < b if b < 1 else conf <= b)
+            n = int(sel.sum())
+            if not n:
+                continue
+            p, z = real[sel].mean(), 1.645
+            c = (p + z * z / (2 * n)) / (1 + z * z / n)
+            h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+            xs.append(conf[sel].mean() + shift)
+            ys.append(p)
+            lo.append(p - (c - h))
+            hi.append(c + h - p)
+            if colour == "C0":
+                ax.annotate(f"n={n}", (xs[-1], p), textcoords="offset points", xytext=(6, -10), fontsize=8)
+        ax.errorbar(xs, ys, yerr=[lo, hi], fmt="o-", c=colour, capsize=3, label=f"{label} (90 % CI)")
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence given", ylabel="share of events that were real",
            title=f"Spotting confidence, {title}")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
