@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ _ACK = re.compile(
 
 
 def clock(t: float) -> str:
-    """Seconds from the start as a wall-clock label for a cue's text: ``M:SS`` or ``H:MM:SS``."""
-    s = max(0, int(round(t)))
+    """Seconds from the start as a wall-clock label for a cue's text: ``M:SS`` or ``H:MM:SS``, whole seconds rounded
+    down, as a video player shows them and as the report labels the cue (report.content.fmt_time)."""
+    s = max(0, int(math.floor(t)))
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
