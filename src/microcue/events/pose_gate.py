@@ -13,6 +13,7 @@ more than that rotation explains. Brows (AU1 / AU2, and AU4 except with a turn),
 from __future__ import annotations
 
 import math
+import warnings
 from collections import deque
 
 import numpy as np
@@ -64,7 +65,8 @@ def pose_change(hist: PoseHistory, onset: float, apex: float, offset: float, pre
         return None
     if not np.isfinite(pre[:, 1:3]).all(axis=1).any():
         pre = during[: max(1, min(3, len(during)))]
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (no gaze in the rows): NaN, no warning
         ref = np.nanmedian(pre[:, 1:], axis=0) if len(pre) else np.full(4, np.nan)
         near = during[np.abs(during[:, 0] - apex) <= 0.1]
         at = np.nanmedian((near if len(near) else during)[:, 1:], axis=0)

@@ -257,7 +257,8 @@ class EventSpotter:
             if t - self.last_t_ > self.max_gap_s or self._cut(row):
                 out += self._gap()
         dt = 0.0 if self.last_t_ is None else t - self.last_t_
-        self.pose_hist_.add(t, row)
+        if self.pose_gate_deg > 0 or self.trace_ is not None:
+            self.pose_hist_.add(t, row)  # the pose gate's history (off: not kept)
         raw = [_head_ev(e) for e in self.nod_.update(t, row.get("pitch"), dt)]
         raw += [_head_ev(e) for e in self.shake_.update(t, row.get("yaw"), dt)]
         raw += [_head_ev(e) for e in self.gaze_.update(t, row.get("on_screen"))]
