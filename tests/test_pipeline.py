@@ -179,3 +179,24 @@ def test_thumbnails_only_when_asked(astronaut_frown, tmp_path):
     assert any(c.evidence.event_ids for c in after.cues if not c.private)  # the frown is cited by a cue
     assert 'class="thumb"' in html and "data:image/png;base64," in html
     assert not [p for p in (tmp_path / "b").iterdir() if p.suffix in (".png", ".jpg")]  # no image files kept
+
+
+def test_pose_gate_keeps_the_crying_and_the_laugh(pexels_result):
+    """Issue 3: the crying (chin up ~12 deg) and the laugh (head turned ~23 deg) move the head a lot; the head-pose
+    gate must not take them for pose leaks (they carry AU4 / AU5 / AU20 rises no rotation explains)."""
+    from microcue.events import spot_events
+    from microcue.events.pose_gate import PoseHistory, pose_change
+
+    sig = pexels_result.signals
+
+    def expr(events):
+        return [(e.onset_s, e.offset_s, e.emotion) for e in events if e.kind in ("micro", "macro")]
+
+    gated = expr(spot_events(sig, pose_gate_deg=12))
+    assert gated == expr(spot_events(sig))
+    hist = PoseHistory(keep_s=1e9)
+    for row in sig.to_dict("records"):
+        hist.add(row["time_s"], row)
+    laugh = [e for e in gated if e[0] < 12.0 and e[1] > 17.0]
+    assert len(laugh) == 1 and laugh[0][2] == "happiness"
+    assert pose_change(hist, laugh[0][0], laugh[0][0], laugh[0][1])["turn"] >= 12.0

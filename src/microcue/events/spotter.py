@@ -25,6 +25,7 @@ from microcue.events.episodes import (
     merge,
 )
 from microcue.events.head import GazeAversionDetector, OscillationDetector
+from microcue.events.pose_gate import PoseHistory, pose_change, pose_explained
 from microcue.events.types import ExpressionEvent
 
 _UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
@@ -124,6 +125,14 @@ class EventSpotter:
             ``talk_low`` x its threshold. A brow raise (AU1/AU2) with nothing of that is a conversational
             ``brow_flash`` (flagged ``speech``), not a surprise; anything else (a lone lower-lip / chin movement) is
             speech and dropped. ``talk_gate`` <= 0: off.
+        pose_gate_deg, pose_gate_margin: head-pose gate (``microcue.events.pose_gate``): an episode during which the
+            head rotated at least ``pose_gate_deg`` from its pose just before onset (chin down, chin up or |yaw|),
+            and whose every AU that crossed its threshold is one that rotation is measured to move (chin down:
+            AU6/7/9/10/23/24; chin up: AU10/15/17/20; turn: AU4/9/14) with a rise at most ``pose_gate_margin`` x the
+            leak per degree x degrees, is a pose leak: dropped. Brows (AU1/AU2, AU4 without a turn), AU5 and AU12
+            are always evidence. 12 deg: the leak is measured in frames >= 12 deg from the usual pose; 2.2: the
+            largest ratio of a frame's leak to the per-degree model there (webcam sample; docs/spotting.md).
+            ``pose_gate_deg`` <= 0: off.
         max_gap_s: a step between rows longer than this is a gap (face not found): an open episode is dropped.
         nod_*, shake_*, gaze_*: see :class:`microcue.events.head.OscillationDetector` / ``GazeAversionDetector``.
     Latency: an expression event is returned at most ``max_delay_s`` = ``max(merge_gap_s, max_wait_s) +
@@ -173,6 +182,8 @@ class EventSpotter:
         nod_min_deg: float = 3.0,
         shake_min_deg: float = 4.0,
         gaze_min_s: float = 1.0,
+        pose_gate_deg: float = 0.0,
+        pose_gate_margin: float = 2.2,
     ) -> None:
         self.participant = participant
         self.on_factor = on_factor
@@ -206,6 +217,7 @@ class EventSpotter:
         self.max_gap_s = max_gap_s
         self.talk_gate, self.talk_jaw, self.talk_low, self.talk_wide = talk_gate, talk_jaw, talk_low, talk_wide
         self.nod_min_deg, self.shake_min_deg, self.gaze_min_s = nod_min_deg, shake_min_deg, gaze_min_s
+        self.pose_gate_deg, self.pose_gate_margin = pose_gate_deg, pose_gate_margin
         self.trace_: list[dict] | None = None  # set to [] to record every candidate episode (bench/spotting.py)
         self.reset()
 
@@ -232,6 +244,7 @@ class EventSpotter:
         self.nod_ = OscillationDetector("pitch", "nod", min_deg=self.nod_min_deg, min_swings=2)
         self.shake_ = OscillationDetector("yaw", "head_shake", min_deg=self.shake_min_deg, min_swings=3)
         self.gaze_ = GazeAversionDetector(min_s=self.gaze_min_s)
+        self.pose_hist_ = PoseHistory()
 
     # ------------------------------------------------------------------------------------------------ public
     def update(self, row: dict) -> list[ExpressionEvent]:
@@ -244,6 +257,8 @@ class EventSpotter:
             if t - self.last_t_ > self.max_gap_s or self._cut(row):
                 out += self._gap()
         dt = 0.0 if self.last_t_ is None else t - self.last_t_
+        if self.pose_gate_deg > 0 or self.trace_ is not None:
+            self.pose_hist_.add(t, row)  # the pose gate's history (off: not kept)
         raw = [_head_ev(e) for e in self.nod_.update(t, row.get("pitch"), dt)]
         raw += [_head_ev(e) for e in self.shake_.update(t, row.get("yaw"), dt)]
         raw += [_head_ev(e) for e in self.gaze_.update(t, row.get("on_screen"))]
@@ -394,11 +409,17 @@ class EventSpotter:
         mouthing = self.mouth_talk and ep["speech"] / max(ep["dur"], 1e-9) > 0.5
         decision = self._speech_decision(moved, lat, rise, ep) if talk_share > 0.5 or mouthing else "expression"
         feats = episode_features(ep["strength"], offset - onset, len(moved))
+        gate = self.pose_gate_deg > 0 or self.trace_ is not None
+        pose = pose_change(self.pose_hist_, onset, apex_t, offset) if gate else None
+        leak = pose_explained(moved, rise, pose, min_deg=self.pose_gate_deg, margin=self.pose_gate_margin)
         if self.trace_ is not None:  # bench/spotting.py: every candidate episode, for the calibration fit
             self.trace_.append({"onset": onset, "offset": offset, "decision": decision, "emotion": emotion,
-                                "moved": dict(moved), "talk": talk_share, **feats})
+                                "moved": dict(moved), "talk": talk_share, "rise": dict(rise), "pose": pose,
+                                "pose_leak": leak, **feats})
         if decision == "speech":
             return []  # a movement of talking, not an expression
+        if leak:
+            return []  # only what the head's rotation moves, no more than it explains: a pose leak
         measured = set(moved)  # what moved, before the name adds anything: which events are reported depends on it
         if emotion == "happiness" and "au12" not in moved:
             moved["au12"] = 1.0  # named a smile from AU12's rise (its speech-raised threshold hid it): list it
