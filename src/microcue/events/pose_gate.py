@@ -44,7 +44,7 @@ class PoseHistory:
         self.rows_: deque[tuple[float, float, float, float, float]] = deque()
 
     def add(self, t: float, row: dict) -> None:
-        self.rows_.append((t, *(_num(row.get(k)) for k in ("pitch", "yaw", "gaze_x", "gaze_y"))))
+        self.rows_.append((t, *(as_float(row.get(k)) for k in ("pitch", "yaw", "gaze_x", "gaze_y"))))
         while self.rows_ and self.rows_[0][0] < t - self.keep_s:
             self.rows_.popleft()
 
@@ -107,7 +107,8 @@ def pose_explained(
     return True
 
 
-def _num(v) -> float:
+def as_float(v) -> float:
+    """A row value as a float; NaN when missing or not a number."""
     if v is None:
         return math.nan
     try:

@@ -26,6 +26,7 @@ from microcue.events.episodes import (
 )
 from microcue.events.head import GazeAversionDetector, OscillationDetector
 from microcue.events.pose_gate import PoseHistory, pose_change, pose_explained
+from microcue.events.pose_gate import as_float as _num
 from microcue.events.types import ExpressionEvent
 
 _UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
@@ -545,11 +546,3 @@ def _head_ev(e: dict) -> dict:
         "flags": (),
     }
 
-
-def _num(v) -> float:
-    if v is None:
-        return math.nan
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return math.nan
