@@ -31,12 +31,14 @@ class ArticModel:
         self.floor_: np.ndarray | None = None
         self.noise_: np.ndarray | None = None
         self.lo_: np.ndarray | None = None  # the targets' range over the window: predictions are clipped to it
+        self.alo_: np.ndarray | None = None  # the regressors' range over the window (+- 10 % of its span)
+        self.ahi_: np.ndarray | None = None
         self.hi_: np.ndarray | None = None
 
     def clear(self) -> None:
         self.rows_.clear()
         self.held_.clear()
-        self.w_ = self.floor_ = self.noise_ = self.lo_ = self.hi_ = None
+        self.w_ = self.floor_ = self.noise_ = self.lo_ = self.hi_ = self.alo_ = self.ahi_ = None
 
     def add(self, t: float, a: np.ndarray, y: np.ndarray) -> None:
         if np.isnan(a).any() or np.isnan(y).any():
@@ -60,6 +62,8 @@ class ArticModel:
         w = np.linalg.solve(az.T @ az + self.ridge * len(az) * np.eye(az.shape[1]), az.T @ (y - y.mean(0)))
         self.w_ = np.vstack([w / sd[:, None], (y.mean(0) - (mu / sd) @ w)[None]])
         self.lo_, self.hi_ = y.min(0), y.max(0)
+        span = a.max(0) - a.min(0)
+        self.alo_, self.ahi_ = a.min(0) - 0.1 * span - 1e-6, a.max(0) + 0.1 * span + 1e-6
         res = y - self._pred(a)
         self.floor_ = np.median(res, axis=0)
         if len(self.held_) >= 16:
@@ -76,6 +80,11 @@ class ArticModel:
     @property
     def ready(self) -> bool:
         return self.noise_ is not None
+
+    def covers(self, a: np.ndarray) -> bool:
+        """Whether the mouth shape ``a`` lies inside the range the model was fitted on (no extrapolation: a model
+        fitted on a still mouth knows nothing of talking, one fitted on talking nothing of a yawn)."""
+        return bool(np.all((a >= self.alo_) & (a <= self.ahi_)))
 
     def resid(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         """``y`` minus its prediction from ``a`` minus the residual floor."""

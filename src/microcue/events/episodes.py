@@ -152,7 +152,7 @@ class Region:
         thr = np.where(LOWER_MASK, self.thr_base_ * (1.0 + p.speech_gain * speech), self.thr_base_)
         z = act[:NCH] / thr
         am = self.art_
-        if am is not None and am.ready and speech > 0 and art is not None:
+        if am is not None and am.ready and speech > 0 and art is not None and am.covers(art):
             # while talking, a lower-face AU also counts by what the articulation does not explain
             ri = self.res_idx_
             r = np.maximum(am.resid(art, x[ri]), 0.0)

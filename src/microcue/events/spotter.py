@@ -114,7 +114,9 @@ class EventSpotter:
             mouth_open, au25, au26, au27, au18, au22, au16, au28); prediction clipped to the range seen. Ready after
             ``artic_min_s`` of rows plus 16 rows predicted before being fitted on; its noise level is the
             ``noise_quantile`` of those out-of-sample residuals (or of the in-sample ones, whichever is larger).
-            While the mouth moves like talking (``speech`` > 0) such an AU also counts by its residual: activation
+            While the mouth moves like talking (``speech`` > 0), and only for a row whose articulation columns lie
+            inside their range over the fitted rows (+- 10 % of its span: no extrapolation; a model fitted on a still
+            mouth knows nothing of talking), such an AU also counts by its residual: activation
             ``residual / (on_factor x noise x (1 + artic_gain x speech))``, capped by the AU's own rise over
             ``artic_raw`` x its calm threshold (0: no cap); the larger of this and the usual activation is used.
         moved_rel: an AU counts as moved in an episode when its peak (in units of its own threshold) reached
