@@ -372,3 +372,27 @@ def test_a_cut_between_views_is_not_an_event():
     rows = stream(seconds=9, noise=0.01, cut=cut)
     assert expressions(spot_events(rows)) == []
     assert len(expressions(spot_events(rows, cut_jump=0.0))) == 1
+
+
+def _corner_talker(t, row):
+    """Talking from 1 s on, and this talker's mouth corners (AU12) swing with every syllable."""
+    o = 0.5 + 0.5 * math.sin(2 * math.pi * 4.5 * t)
+    if t > 1.0:
+        row.update(speech=1.0, mouth_activity=0.1, mouth_open=0.1 + 0.3 * o, au25=0.9, au26=0.4 * o, au27=0.2 * o)
+        for a in ("au12", "au12_l", "au12_r"):
+            row[a] += 0.3 * o
+
+
+def test_artic_residual_finds_a_smile_the_talking_threshold_hides():
+    smile = [(lambda t: _plateau(t, 6.0, 6.8, 0.15), {"au12": 0.3, "au12_l": 0.3, "au12_r": 0.3})]
+    rows = stream(seconds=10, noise=0.005, talk=_corner_talker, episodes=smile)
+    assert expressions(spot_events(rows)) == []  # the speech-raised threshold hides it
+    ev = expressions(spot_events(rows, artic=True))
+    assert [e.emotion for e in ev] == ["happiness"]
+    assert abs(ev[0].onset_s - 6.0) < 0.15 and abs(ev[0].offset_s - 6.8) < 0.15
+    # talking alone is no event, also when it starts after a still mouth the model was first fitted on
+    assert expressions(spot_events(stream(seconds=10, noise=0.005, talk=_corner_talker), artic=True)) == []
+    sp = EventSpotter("P1", artic=True)  # bounded memory: the rows of the last artic_window_s
+    for r in stream(seconds=60, noise=0.005, talk=_corner_talker):
+        sp.update(r)
+    assert len(sp.regions_[1].art_.rows_) <= 20 * 30 + 1

@@ -10,6 +10,7 @@ from collections import deque
 
 import numpy as np
 
+from microcue.events.artic import ArticModel
 from microcue.events.emfacs import ANTAGONISTS
 
 CHANNELS = (
@@ -75,6 +76,13 @@ class Region:
         self.prev_: tuple[float, float] | None = None
         self.pre_: deque[tuple[float, float]] = deque()
         self.ep_: dict | None = None
+        # the lower-face channels measured also on their articulation residual while talking (``artic`` option)
+        self.res_idx_ = np.array([_CH_IDX[a] for a in self.p.artic_aus if _CH_IDX.get(a, -1) >= 0], dtype=int)
+        lower = self.res_idx_.size > 0 and bool(self.mask[self.res_idx_].any())
+        self.art_ = None
+        if self.p.artic and lower:
+            self.art_ = ArticModel(self.p.artic_window_s, self.p.artic_min_s, self.p.noise_quantile)
+        self.art_t_ = -math.inf
 
     def gap(self, final: bool) -> list[dict]:
         """A gap in the rows: confirm an episode whose activity had ended, drop one still active (the face left).
@@ -92,6 +100,8 @@ class Region:
         if not final:
             self.all_.clear()
             self.calm_.clear()  # the face may come back under other light / pose: learn its level again
+            if self.art_ is not None:
+                self.art_.clear()
             self.thr_t_ = -math.inf
         return out
 
@@ -123,7 +133,15 @@ class Region:
             self.thr_t_ = t
 
     def update(
-        self, t: float, dt: float, x: np.ndarray, mo: float, reliable: bool, speech: float, blink_recent: bool
+        self,
+        t: float,
+        dt: float,
+        x: np.ndarray,
+        mo: float,
+        reliable: bool,
+        speech: float,
+        blink_recent: bool,
+        art: np.ndarray | None = None,
     ) -> list[dict]:
         p = self.p
         if reliable:
@@ -133,6 +151,17 @@ class Region:
         act = np.maximum(x - self.beta_ * (mo - self.mo_ref_) - self.floor_, 0.0)
         thr = np.where(LOWER_MASK, self.thr_base_ * (1.0 + p.speech_gain * speech), self.thr_base_)
         z = act[:NCH] / thr
+        am = self.art_
+        if am is not None and am.ready and speech > 0 and art is not None and am.covers(art):
+            # while talking, a lower-face AU also counts by what the articulation does not explain
+            ri = self.res_idx_
+            r = np.maximum(am.resid(art, x[ri]), 0.0)
+            thr_r = np.maximum(p.min_activation, p.on_factor * am.noise_) * (1.0 + p.artic_gain * speech)
+            zr = r / thr_r
+            if p.artic_raw > 0:
+                # and the AU itself rose above its floor by artic_raw x its calm threshold
+                zr = np.minimum(zr, act[ri] / (p.artic_raw * self.thr_base_[ri]))
+            z[ri] = np.maximum(z[ri], zr)
         s = float(np.max(z[self.mask])) if reliable else (self.prev_[1] if self.prev_ else 0.0)
         ep = self.ep_
         if ep is None:
@@ -163,6 +192,11 @@ class Region:
             else:
                 if reliable:
                     self._calm(t, x, mo)
+                    if am is not None and art is not None:  # every calm row: fitted sooner than on talking rows alone
+                        am.add(t, art, x[self.res_idx_])
+                        if t - self.art_t_ >= 0.25:
+                            am.refit()
+                            self.art_t_ = t
                 self.pre_.append((t, s))
                 while self.pre_ and self.pre_[0][0] < t - 1.0:
                     self.pre_.popleft()

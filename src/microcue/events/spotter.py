@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from microcue.events.artic import ARTIC
 from microcue.events.emfacs import LOWER, UPPER, name_expression
 from microcue.events.episodes import (
     ALIAS,
@@ -108,6 +109,18 @@ class EventSpotter:
             ``low_quality`` under 0.95).
         speech_regress: remove from the lower-face AUs the part that follows the lip gap (``mouth_open``), fitted
             on the calm window (least squares, slope >= 0): speech opens and closes the mouth, a smile does not.
+        artic, artic_aus, artic_window_s, artic_min_s, artic_gain, artic_raw: the articulation residual (off by
+            default: tried, not kept, docs/benchmarks.md). Per participant a ridge least squares over the last
+            ``artic_window_s`` of calm reliable rows (outside lower-face episodes) predicts each AU of
+            ``artic_aus`` from the articulation columns of the same row (``microcue.events.artic.ARTIC``:
+            mouth_open, au25, au26, au27, au18, au22, au16, au28); prediction clipped to the range seen. Ready after
+            ``artic_min_s`` of rows plus 16 rows predicted before being fitted on; its noise level is the
+            ``noise_quantile`` of those out-of-sample residuals (or of the in-sample ones, whichever is larger).
+            While the mouth moves like talking (``speech`` > 0), and only for a row whose articulation columns lie
+            inside their range over the fitted rows (+- 10 % of its span: no extrapolation; a model fitted on a still
+            mouth knows nothing of talking), such an AU also counts by its residual: activation
+            ``residual / (on_factor x noise x (1 + artic_gain x speech))``, capped by the AU's own rise over
+            ``artic_raw`` x its calm threshold (0: no cap); the larger of this and the usual activation is used.
         moved_rel: an AU counts as moved in an episode when its peak (in units of its own threshold) reached
             0.6 and this fraction of the strongest AU's peak: the dominant pattern names the episode.
         speech_lo, speech_hi, speech_gain: lower-face thresholds are multiplied by up to ``1 + speech_gain`` as
@@ -164,6 +177,12 @@ class EventSpotter:
         talk_up_min: float = 0.12,
         cut_jump: float = 0.3,
         speech_regress: bool = False,
+        artic: bool = False,
+        artic_aus: tuple[str, ...] = ("au12", "au14"),
+        artic_window_s: float = 20.0,
+        artic_min_s: float = 0.5,
+        artic_gain: float = 1.0,
+        artic_raw: float = 1.0,
         moved_rel: float = 0.3,
         min_duration_s: float = 0.08,
         noise_from_all: bool = False,
@@ -206,6 +225,9 @@ class EventSpotter:
         self.talk_up_min = talk_up_min
         self.cut_jump = cut_jump
         self.speech_regress = speech_regress
+        self.artic, self.artic_aus = bool(artic), tuple(artic_aus)
+        self.artic_window_s, self.artic_min_s, self.artic_gain, self.artic_raw = (
+            artic_window_s, artic_min_s, artic_gain, artic_raw)
         self.moved_rel = moved_rel
         self.min_duration_s = min_duration_s
         self.noise_from_all = noise_from_all
@@ -233,6 +255,7 @@ class EventSpotter:
         self.last_t_: float | None = None
         self.last_pose_: tuple[float, float] | None = None
         self.x_ = np.zeros(len(ALL))
+        self.art_ = np.zeros(len(ARTIC))
         self.mo_ = 0.0
         self.talk_ = 0.0
         self.closed_ = 0.0
@@ -333,8 +356,16 @@ class EventSpotter:
         if math.isnan(mo) or not reliable:
             mo = self.mo_
         self.mo_ = mo
+        art = None
+        if self.artic:
+            a = np.array([_num(row.get(c)) for c in ARTIC])
+            a = np.where(np.isnan(a), self.art_, a)
+            if reliable:
+                self.art_ = a
+            art = self.art_
         for k, r in enumerate(self.regions_):
-            self.pending_ += [(k, t, e) for e in r.update(t, dt, self.x_, mo, reliable, speech, blink_recent)]
+            eps = r.update(t, dt, self.x_, mo, reliable, speech, blink_recent, art)
+            self.pending_ += [(k, t, e) for e in eps]
         return self._release(t)
 
     def _release(self, t: float) -> list[ExpressionEvent]:
