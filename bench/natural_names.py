@@ -1,15 +1,17 @@
 """Emotion names on natural footage against the by-eye labels of bench/natural_names.csv, and a check that a naming
 change leaves the reported events alone.
 
-    python bench/natural_names.py                          # re-spot the audited clips, score the names
+    python bench/natural_names.py                          # re-spot the audited clips, score the names and
+                                                           # check the confidence against real / false
     python bench/natural_names.py --save-events F.json     # also write every event's (onset, offset, kind):
                                                            # audited clips + the benchmark's tune and calib splits
     python bench/natural_names.py --same-as F.json         # assert those are identical to F (exit 1 if not)
 
 The audited clips' signals come from ``microcue analyze VIDEO -o RUNS/NAME --no-store`` (docs/spotting.md, "Natural
-footage"); events are re-spotted from RUNS/NAME/signals.parquet with the audio VAD, as analyze does. A label row
-matches the event with the same clip, onset and offset (to 0.01 s); names are scored only on rows labelled with an
-emotion (``none`` / ``unsure`` rows are listed, not scored; ``unclear`` counts wrong).
+footage"); events are re-spotted from RUNS/NAME/signals.parquet with the audio VAD, as analyze does. Names are
+scored only on rows labelled with an emotion (``none`` / ``unsure`` rows are listed, not scored; ``unclear`` counts
+wrong). A label row matches the event of its clip with the largest intersection over union, at least 0.5 (so a
+later spotter version that moves boundaries a little is still scored).
 """
 
 from __future__ import annotations
@@ -58,12 +60,26 @@ def natural_events(runs: Path, data: Path) -> dict[str, list]:
     return {name: spot(video_of(name, data), runs / name, {}) for name in CLIPS if (runs / name).is_dir()}
 
 
+def _iou(e, r: dict) -> float:
+    a, b = float(r["onset_s"]), float(r["offset_s"])
+    inter = max(0.0, min(b, e.offset_s) - max(a, e.onset_s))
+    union = max(b, e.offset_s) - min(a, e.onset_s)
+    return inter / union if union > 0 else 0.0
+
+
+def labelled(e, rows: list[dict]) -> dict | None:
+    """The label row of an event: the same clip, intersection over union >= 0.5 (the labels were written for one
+    spotter version; a later one moves boundaries a little)."""
+    best = max(rows, key=lambda r: _iou(e, r), default=None)
+    return best if best is not None and _iou(e, best) >= 0.5 else None
+
+
 def score(events: dict[str, list], labels: Path) -> tuple[int, int]:
     rows = list(csv.DictReader(labels.open()))
     right = wrong = 0
     for r in rows:
-        evs = [e for e in events.get(r["clip"], []) if e.kind in ("micro", "macro")
-               and abs(e.onset_s - float(r["onset_s"])) < 0.006 and abs(e.offset_s - float(r["offset_s"])) < 0.006]
+        evs = sorted((e for e in events.get(r["clip"], []) if e.kind in ("micro", "macro") and _iou(e, r) >= 0.5),
+                     key=lambda e: -_iou(e, r))
         got = evs[0].emotion if evs else "(no such event)"
         scored = r["by_eye"] in EMOTIONS
         mark = ("right" if got == r["by_eye"] else "WRONG") if scored else "-"
@@ -73,6 +89,32 @@ def score(events: dict[str, list], labels: Path) -> tuple[int, int]:
               f"named {got:10s} {mark}")
     print(f"names right {right} / wrong {wrong} of {right + wrong} events labelled with an emotion")
     return right, wrong
+
+
+def confidence_check(events: dict[str, list], labels: Path) -> float | None:
+    """Does the confidence separate real expression events from false ones on natural footage? Real: a label row
+    that is an expression or a deliberate facial action; false: a row whose note starts "not an expression"
+    (speech, blink, noise); ``unsure`` rows and unlabelled events are left out. Prints the AUC and the share real
+    per confidence bin; returns the AUC."""
+    rows = list(csv.DictReader(labels.open()))
+    pairs = []
+    for clip, evs in events.items():
+        mine = [r for r in rows if r["clip"] == clip]
+        for e in evs:
+            r = labelled(e, mine) if e.kind in ("micro", "macro") else None
+            if r is not None and r["by_eye"] != "unsure":
+                pairs.append((e.confidence, not r["note"].startswith("not an expression")))
+    real = [c for c, ok in pairs if ok]
+    false = [c for c, ok in pairs if not ok]
+    if not real or not false:
+        return None
+    auc = sum((a > b) + 0.5 * (a == b) for a in real for b in false) / (len(real) * len(false))
+    print(f"confidence on natural footage: {len(real)} real, {len(false)} false events; AUC {auc:.3f}")
+    for lo, hi in ((0.0, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 1.01)):
+        sel = [ok for c, ok in pairs if lo <= c < hi]
+        if sel:
+            print(f"  {lo:.1f}-{min(hi, 1.0):.1f}: {len(sel)} events, {sum(sel) / len(sel):.0%} real")
+    return auc
 
 
 def event_sets(events: dict[str, list], data: Path) -> dict[str, list]:
@@ -97,6 +139,7 @@ def main() -> None:
     a = ap.parse_args()
     events = natural_events(a.runs, a.data)
     score(events, a.labels)
+    confidence_check(events, a.labels)
     if a.save_events or a.same_as:
         sets = event_sets(events, a.data)
         if a.save_events:
