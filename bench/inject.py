@@ -1,6 +1,7 @@
 """Inject controlled expression episodes into real talking-head clips (landmark-driven image warps), with truth.
 
     python bench/inject.py --out bench/out/spotting [--data /work/shared/data]
+    python bench/inject.py --version 2          # 40 s clips into bench/out/spotting_v2 (bench/SPOTTING_V2_DECLARED.md)
 
 Used by bench/spotting.py. The generator (kinds, amplitudes, duration bins, seeds, clip length) is FIXED here before
 any tuning of the spotter; the tuning split uses seed 0, the reported numbers the held-out seed 1.
@@ -65,6 +66,13 @@ TUNE_SEEDS = (0,)
 TUNE_SOURCES = ("vr2", "katie", "d20", "vr4")  # seed 0 is rendered for these only (2-core budget)
 HELD_OUT_SEEDS = (1,)
 CALIB_SEEDS = (2,)  # added after tuning the rules, for fitting the confidence model only (tuning sources only)
+# v2 (bench/SPOTTING_V2_DECLARED.md): longer clips, so online estimates have calm rows and the splits more episodes;
+# everything else as above. Written to bench/out/spotting_v2/.
+CLIP_S_V2 = 40.0
+FIRST_S_V2 = 8.0
+TUNE_SEEDS_V2 = (10,)
+HELD_OUT_SEEDS_V2 = (11,)
+CALIB_SEEDS_V2 = (12,)
 
 # MediaPipe face-mesh indices (subject's right = image left in an unmirrored video)
 MOUTH_R, MOUTH_L = 61, 291
@@ -130,7 +138,7 @@ def envelope(t: float, ep: dict) -> float:
     return 0.5 + 0.5 * math.cos(math.pi * (t - hold_end) / (off - hold_end))
 
 
-def plan(seed: int, fps: int, clip_s: float = CLIP_S, key: str = "") -> list[dict]:
+def plan(seed: int, fps: int, clip_s: float = CLIP_S, key: str = "", first_s: float = FIRST_S) -> list[dict]:
     """The episodes of one clip: kinds, amplitudes and duration bins cycled in a seeded order (per source)."""
     rng = np.random.default_rng([seed, fps, *key.encode()])
     bins = list(DURATION_BINS)
@@ -138,7 +146,7 @@ def plan(seed: int, fps: int, clip_s: float = CLIP_S, key: str = "") -> list[dic
     rng.shuffle(order)
     kinds = list(KINDS)
     rng.shuffle(kinds)
-    eps, t, k = [], FIRST_S, 0
+    eps, t, k = [], first_s, 0
     while True:
         b, amp = order[k % len(order)]
         lo, hi = DURATION_BINS[b]
@@ -232,7 +240,15 @@ def warp(img: np.ndarray, xy: np.ndarray, kind: str, side: str, strength: float)
 
 
 def render(
-    key: str, data: Path, cache: Path, out: Path, *, fps: int, seed: int | None, clip_s: float = CLIP_S
+    key: str,
+    data: Path,
+    cache: Path,
+    out: Path,
+    *,
+    fps: int,
+    seed: int | None,
+    clip_s: float = CLIP_S,
+    first_s: float = FIRST_S,
 ) -> tuple[Path, Path | None]:
     """Render KEY at FPS with the episodes of SEED (None: nothing injected). Returns (video, truth csv)."""
     name = f"{key}_{fps}fps_" + ("clean" if seed is None else f"s{seed}")
@@ -244,7 +260,7 @@ def render(
     frames = decode_all(data / SOURCES[key])
     n = min(len(frames), len(pts))
     dur = float(pts[n - 1]) if n > 1 else 1.0
-    eps = plan(seed, fps, clip_s, key) if seed is not None else []
+    eps = plan(seed, fps, clip_s, key, first_s) if seed is not None else []
     out.mkdir(parents=True, exist_ok=True)
     c = av.open(str(video), "w")
     st = c.add_stream("libx264", rate=fps)
@@ -299,15 +315,22 @@ def render(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=str(REPO / "bench" / "out" / "spotting"))
+    ap.add_argument("--version", type=int, default=1, choices=[1, 2], help="2: 40 s clips (SPOTTING_V2_DECLARED.md)")
+    ap.add_argument("--out", default=None, help="default bench/out/spotting (v1) or bench/out/spotting_v2")
     ap.add_argument("--data", default=str(DEFAULT_DATA))
     ap.add_argument("--only", nargs="*", default=None)
     a = ap.parse_args()
-    out, data = Path(a.out), Path(a.data)
+    v2 = a.version == 2
+    out = Path(a.out or REPO / "bench" / "out" / ("spotting_v2" if v2 else "spotting"))
+    data = Path(a.data)
+    tune, calib, held = (
+        (TUNE_SEEDS_V2, CALIB_SEEDS_V2, HELD_OUT_SEEDS_V2) if v2 else (TUNE_SEEDS, CALIB_SEEDS, HELD_OUT_SEEDS)
+    )
+    length = {"clip_s": CLIP_S_V2, "first_s": FIRST_S_V2} if v2 else {}
     for key in a.only or SOURCES:
         for fps in (15, 25, 30):
-            for seed in (TUNE_SEEDS + CALIB_SEEDS if key in TUNE_SOURCES else ()) + HELD_OUT_SEEDS:
-                print(render(key, data, out / "_lm", out / "clips", fps=fps, seed=seed)[0])
+            for seed in (tune + calib if key in TUNE_SOURCES else ()) + held:
+                print(render(key, data, out / "_lm", out / "clips", fps=fps, seed=seed, **length)[0])
 
 
 if __name__ == "__main__":

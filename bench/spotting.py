@@ -8,6 +8,12 @@ Everything lives in bench/out/spotting/ (gitignored): clips/NAME.mp4 + NAME.csv 
 Splits: ``tune`` = seed 0 (4 sources x 15/25/30 fps), ``calib`` = seed 2 (the same 4 sources; only for fitting the
 confidence model; ``fit`` = tune + calib), ``heldout`` = seed 1 (8 sources x 15/25/30 fps),
 ``clean`` = the same 8 sources at 25 fps with nothing injected (false alarms per minute).
+
+``--version 2`` (bench/SPOTTING_V2_DECLARED.md): 40 s clips, first injection at 8 s, seeds tune 10 / heldout 11 /
+calib 12, the same splits, everything in bench/out/spotting_v2/:
+
+    python bench/spotting.py prepare --version 2 --splits tune calib clean
+    python bench/spotting.py score --version 2 --split tune
 """
 
 from __future__ import annotations
@@ -27,19 +33,34 @@ import inject
 
 from microcue.events.spotter import CONF_FEATURES
 
-OUT = inject.REPO / "bench" / "out" / "spotting"
 FPS = (15, 25, 30)
+VERSIONS = {
+    1: {"out": inject.REPO / "bench" / "out" / "spotting", "clip_s": inject.CLIP_S, "first_s": inject.FIRST_S,
+        "tune": inject.TUNE_SEEDS, "calib": inject.CALIB_SEEDS, "heldout": inject.HELD_OUT_SEEDS},
+    2: {"out": inject.REPO / "bench" / "out" / "spotting_v2", "clip_s": inject.CLIP_S_V2,
+        "first_s": inject.FIRST_S_V2, "tune": inject.TUNE_SEEDS_V2, "calib": inject.CALIB_SEEDS_V2,
+        "heldout": inject.HELD_OUT_SEEDS_V2},
+}
+V = VERSIONS[1]
+OUT = V["out"]
+
+
+def use_version(n: int) -> None:
+    """Read / write benchmark version ``n`` (1: 10 s clips, the default; 2: 40 s clips)."""
+    global V, OUT
+    V = VERSIONS[n]
+    OUT = V["out"]
 
 
 def clips(split: str) -> list[tuple[str, int, int | None]]:
     if split == "tune":
-        return [(k, f, s) for k in inject.TUNE_SOURCES for f in FPS for s in inject.TUNE_SEEDS]
+        return [(k, f, s) for k in inject.TUNE_SOURCES for f in FPS for s in V["tune"]]
     if split == "fit":  # what the confidence model is fitted on (--calibrate)
         return clips("tune") + clips("calib")
     if split == "calib":
-        return [(k, f, s) for k in inject.TUNE_SOURCES for f in FPS for s in inject.CALIB_SEEDS]
+        return [(k, f, s) for k in inject.TUNE_SOURCES for f in FPS for s in V["calib"]]
     if split == "heldout":
-        return [(k, f, s) for k in inject.SOURCES for f in FPS for s in inject.HELD_OUT_SEEDS]
+        return [(k, f, s) for k in inject.SOURCES for f in FPS for s in V["heldout"]]
     if split == "clean":
         return [(k, 25, None) for k in inject.SOURCES]
     raise SystemExit(f"unknown split {split!r}")
@@ -103,7 +124,8 @@ def signals_for(key: str, fps: int, seed: int | None, data: Path):
     """Render (cached) and analyse (cached) one clip; return (signals DataFrame, truth csv or None, duration)."""
     import pandas as pd
 
-    video, truth = inject.render(key, data, OUT / "_lm", OUT / "clips", fps=fps, seed=seed)
+    video, truth = inject.render(key, data, OUT / "_lm", OUT / "clips", fps=fps, seed=seed, clip_s=V["clip_s"],
+                                 first_s=V["first_s"])
     sig = OUT / "signals" / f"{video.stem}.parquet"
     if not sig.exists():
         import microcue
@@ -114,12 +136,12 @@ def signals_for(key: str, fps: int, seed: int | None, data: Path):
     df = pd.read_parquet(sig)
     if AUDIO:
         df = add_speech(df, key, data)
-    return df, truth, inject.CLIP_S
+    return df, truth, V["clip_s"]
 
 
-def prepare(data: Path) -> None:
+def prepare(data: Path, splits=("tune", "calib", "heldout", "clean")) -> None:
     t0 = time.time()
-    for split in ("tune", "calib", "heldout", "clean"):
+    for split in splits:
         for key, fps, seed in clips(split):
             df, _, _ = signals_for(key, fps, seed, data)
             print(f"{time.time() - t0:7.1f}s {split} {key} {fps} fps seed {seed}: {len(df)} rows", flush=True)
@@ -399,6 +421,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cmd", choices=["prepare", "score"])
     ap.add_argument("--split", default="heldout", choices=["tune", "calib", "fit", "heldout", "clean"])
+    ap.add_argument("--version", type=int, default=1, choices=sorted(VERSIONS),
+                    help="2: 40 s clips in bench/out/spotting_v2 (bench/SPOTTING_V2_DECLARED.md)")
+    ap.add_argument("--splits", nargs="+", default=["tune", "calib", "heldout", "clean"],
+                    choices=["tune", "calib", "heldout", "clean"], help="prepare: which splits to render + analyse")
     ap.add_argument("--data", default=str(inject.DEFAULT_DATA))
     ap.add_argument("--json", default=None)
     ap.add_argument("--calibrate", action="store_true")
@@ -409,8 +435,9 @@ def main() -> None:
     data = Path(a.data)
     global AUDIO
     AUDIO = not a.no_audio
+    use_version(a.version)
     if a.cmd == "prepare":
-        prepare(data)
+        prepare(data, a.splits)
         return
     params = {k: float(v) for k, v in (p.split("=", 1) for p in a.param)}
     recs, evrecs = run(a.split, data, params)
