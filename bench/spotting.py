@@ -19,6 +19,7 @@ calib 12, the same splits, everything in bench/out/spotting_v2/:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -105,7 +106,7 @@ def source_own(key: str, e) -> bool:
     spans = [(a, b) for k, a, b in _OWN if k == key]
     if not spans or e.offset_s <= e.onset_s:
         return False
-    dur = _source_duration(key)
+    dur = _source_duration(OUT, key)
     t = np.linspace(e.onset_s, e.offset_s, 50)
     u = t % (2 * dur)
     u = np.where(u <= dur, u, 2 * dur - u)
@@ -115,8 +116,10 @@ def source_own(key: str, e) -> bool:
     return bool(inside.mean() >= 0.5)
 
 
-def _source_duration(key: str) -> float:
-    pts = np.load(OUT / "_lm" / f"{key}.npz")["pts"]
+@functools.cache
+def _source_duration(out: Path, key: str) -> float:
+    """The source clip's length (its last frame time), read once per benchmark version and source."""
+    pts = np.load(out / "_lm" / f"{key}.npz")["pts"]
     return float(pts[-1]) if len(pts) > 1 else 1.0
 
 
