@@ -277,6 +277,21 @@ def test_expressions_during_speech_survive_the_speech_gate():
     assert "duchenne" in ev[1].flags
 
 
+def test_a_small_brow_dip_or_squint_of_emphasis_while_talking_is_not_an_expression():
+    """While talking, AU4 / AU6 / AU7 alone must rise at least ``talk_tense_min`` (0.2) to be an expression: the
+    brows dip and the lids narrow with emphasis by up to about that much (benchmark clean clips). A larger frown is
+    still an expression; the same small dip in silence is one too."""
+    eps = [(lambda t: _plateau(t, 2.3, 3.1), {"au04": 0.15}),
+           (lambda t: _plateau(t, 5.3, 6.1), {"au06": 0.15, "au07": 0.15}),
+           (lambda t: _plateau(t, 8.3, 9.1), {"au04": 0.3})]
+    rows = stream(seconds=11, noise=0.005, talk=_talking, episodes=eps)
+    ev = expressions(spot_events(rows))
+    assert [(int(e.onset_s), e.emotion) for e in ev] == [(8, "anger")]
+    assert [int(e.onset_s) for e in expressions(spot_events(rows, talk_tense_min=0.12))] == [2, 5, 8]
+    quiet = stream(seconds=11, noise=0.005, episodes=eps, talk=lambda t, row: row.update(speech=0.0))
+    assert [int(e.onset_s) for e in expressions(spot_events(quiet))] == [2, 5, 8]
+
+
 def test_brow_raise_while_talking_is_a_brow_flash_not_a_surprise():
     """A conversational brow raise (AU1+AU2 without the eyes widening) during speech is a brow_flash flagged speech;
     a lone lower-lip / chin movement during speech is dropped; the same brow raise in silence is a surprise."""

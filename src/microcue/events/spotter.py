@@ -34,6 +34,8 @@ _UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 _STARTS = np.array([a not in SUPPORT for a in CHANNELS])
 _BLINK_PULLS = {"au01", "au02", "au05", "au06", "au07"}
 """AUs a blink pulls along (the brows are measured from the eye line); brief episodes of only these are dropped."""
+_TENSE = ("au04", "au06", "au07")
+"""Brows drawn down and narrowed lids: while talking they also come with emphasis and effort (``talk_tense_min``)."""
 _LOWER_START = np.array([a not in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 
 CONF_FEATURES = ("peak", "duration", "n_aus")
@@ -98,6 +100,8 @@ class EventSpotter:
             just before it is the same movement: not reported (> 1: off).
         talk_up_min: in the speech decision an upper-face AU is evidence of an expression only if it also rose at
             least this much on the AU scale (a small brow / lid movement coupled to a lip closure is not).
+        talk_tense_min: the same for AU4, AU6 and AU7 (brows drawn down, lids narrowed): a dip of the brows or a
+            squint of emphasis while talking moves them by up to about 0.2 (benchmark clean clips, docs/spotting.md).
         blink_brows: a brief episode (micro) of only brow raise and lid AUs (AU1, AU2, AU5, AU6, AU7) that touches a
             blink is dropped: the brows are measured from the eye line, which a closing lid pulls along.
         cut_jump: a jump of the face's size by more than this (|ln(size ratio)| between two rows) is a cut between
@@ -175,6 +179,7 @@ class EventSpotter:
         mouth_talk: bool = True,
         blink_brows: bool = True,
         talk_up_min: float = 0.12,
+        talk_tense_min: float = 0.2,
         cut_jump: float = 0.3,
         speech_regress: bool = False,
         artic: bool = False,
@@ -222,7 +227,7 @@ class EventSpotter:
         self.nest_frac = nest_frac
         self.mouth_talk = mouth_talk
         self.blink_brows = blink_brows
-        self.talk_up_min = talk_up_min
+        self.talk_up_min, self.talk_tense_min = talk_up_min, talk_tense_min
         self.cut_jump = cut_jump
         self.speech_regress = speech_regress
         self.artic, self.artic_aus = bool(artic), tuple(artic_aus)
@@ -516,7 +521,8 @@ class EventSpotter:
         if self.talk_gate <= 0:
             return "expression"
         g = self.talk_gate
-        up = {a for a in UPPER if moved.get(a, 0.0) >= g and rise.get(a, 0.0) >= self.talk_up_min}
+        least = {a: self.talk_tense_min for a in _TENSE}
+        up = {a for a in UPPER if moved.get(a, 0.0) >= g and rise.get(a, 0.0) >= least.get(a, self.talk_up_min)}
         brow = max(moved.get("au01", 0.0), moved.get("au02", 0.0))
         wide = moved.get("au05", 0.0) >= g and moved.get("au05", 0.0) >= self.talk_wide * brow
         low_top = max([rise.get(a, 0.0) for a in LOWER if a != "au26"] or [0.0])
