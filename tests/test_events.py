@@ -375,6 +375,19 @@ def test_a_movement_inside_an_ongoing_expression_is_part_of_it():
     assert len(expressions(spot_events(rows, nest=False))) == 2
 
 
+def test_a_brief_movement_starting_with_a_long_one_is_part_of_it():
+    """Brows raised for 0.7 s as a smile of 3 s starts (0.03 s apart): one expression event, not two overlapping
+    ones (the brief one would be confirmed first, long before the smile ends)."""
+    rows = stream(seconds=9, noise=0.005,
+                  episodes=[(lambda t: _plateau(t, 2.0, 2.7, ramp=0.15), {"au01": 0.3, "au02": 0.3}),
+                            (lambda t: _plateau(t, 2.03, 5.0, ramp=0.15), {"au12": 0.5, "au12_l": 0.5,
+                                                                          "au12_r": 0.5})])
+    ev = expressions(spot_events(rows))
+    assert len(ev) == 1, ev
+    assert ev[0].emotion == "happiness" and ev[0].offset_s > 4.5
+    assert len(expressions(spot_events(rows, nest_tol_s=0.0))) == 2
+
+
 def test_a_cut_between_views_is_not_an_event():
     """A speaker-view cut: the face jumps from a thumbnail to the main view (face_px x3) and its AU levels step with
     the resolution. The spotter treats the jump as a gap (no event), as it does a face lost and found."""

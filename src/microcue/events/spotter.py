@@ -96,6 +96,9 @@ class EventSpotter:
         nest: an episode of one half of the face that began inside a still-open episode of the other half, which
             would be reported as an expression were it to end now, is part of that movement: it is not reported on
             its own (a crying face's lip presses inside the crying are not a stream of events).
+        nest_tol_s: "began inside" includes beginning up to this long before the other half's episode (the two
+            halves of one expression start together; a brief brow raise at the start of a long smile is part of it,
+            not a second event overlapping the first).
         nest_frac: an expression event lying at least this fraction inside the longer expression event reported
             just before it is the same movement: not reported (> 1: off).
         talk_up_min: in the speech decision an upper-face AU is evidence of an expression only if it also rose at
@@ -176,6 +179,7 @@ class EventSpotter:
         min_reliable: float = 0.8,
         nest: bool = True,
         nest_frac: float = 0.5,
+        nest_tol_s: float = 0.1,
         mouth_talk: bool = True,
         blink_brows: bool = True,
         talk_up_min: float = 0.12,
@@ -225,6 +229,7 @@ class EventSpotter:
         self.min_reliable = min_reliable
         self.nest = nest
         self.nest_frac = nest_frac
+        self.nest_tol_s = nest_tol_s
         self.mouth_talk = mouth_talk
         self.blink_brows = blink_brows
         self.talk_up_min, self.talk_tense_min = talk_up_min, talk_tense_min
@@ -402,7 +407,7 @@ class EventSpotter:
         if o is None or r.prev_ is None:
             return False
         summary = r._summary(dict(o, offset=r.prev_[0] if o["offset"] is None else o["offset"]))
-        if summary["onset"] > ep["onset"]:
+        if summary["onset"] > ep["onset"] + self.nest_tol_s:
             return False
         return any(e.kind in ("micro", "macro") for e in self._dry_finish(summary))
 
