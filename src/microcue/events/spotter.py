@@ -44,9 +44,10 @@ CONF_FEATURES = ("peak", "duration", "n_aus")
 in seconds; n_aus: how many AUs moved (at most 5). (EMFACS fit and upper/lower face were tried and did not help on
 the tuning data; speech overlap could not be fitted: every benchmark episode is during speech.)"""
 
-CONF_W = {"bias": 0.498, "peak": 0.189, "duration": -0.262, "n_aus": -0.249}
-"""confidence = sigmoid(bias + sum(w * feature)): a small logistic model fitted on the spotting benchmark's tuning
-and calibration splits (bench/spotting.py score --split fit --calibrate; data and terms: docs/spotting.md,
+CONF_W = {"bias": 0.044, "peak": 0.998, "duration": 0.306, "n_aus": -0.043}
+"""confidence = sigmoid(bias + sum(w * feature)): a small logistic model fitted on the spotting benchmark v2's tuning
+and calibration splits, real = matched an injected episode or the source person's own expression seen by eye
+(bench/spotting.py score --version 2 --split fit --calibrate --count-own; data and terms: docs/spotting.md,
 "Confidence")."""
 
 
