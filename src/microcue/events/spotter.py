@@ -448,7 +448,13 @@ class EventSpotter:
         for i, a in enumerate(CHANNELS):
             name = ALIAS.get(a, a)
             rise[name] = max(rise.get(name, 0.0), float(ep["amax"][i]))
-        emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9))
+        at_apex = None
+        if talk_share > 0.5:  # the lower face swings with speech: an AU that did not move counts only at the apex
+            at_apex = {}
+            for i, a in enumerate(CHANNELS):
+                name = ALIAS.get(a, a)
+                at_apex[name] = max(at_apex.get(name, 0.0), float(ep["apex_act"][i]))
+        emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9), at_apex)
         mouthing = self.mouth_talk and ep["speech"] / max(ep["dur"], 1e-9) > 0.5
         decision = self._speech_decision(moved, lat, rise, ep) if talk_share > 0.5 or mouthing else "expression"
         feats = episode_features(ep["strength"], offset - onset, len(moved))
