@@ -2,7 +2,8 @@
 
     python bench/spotting.py prepare              # render clips (bench/inject.py) + microcue.analyze, cached
     python bench/spotting.py score --split heldout [--json bench/out/spotting/heldout.json]
-    python bench/spotting.py score --split fit --calibrate    # fit the confidence model (CONF_W) on tune + calib
+    python bench/spotting.py score --version 2 --split fit --calibrate --count-own   # fit the confidence model
+                                                              # (CONF_W) on v2 tune + calib
 
 Everything lives in bench/out/spotting/ (gitignored): clips/NAME.mp4 + NAME.csv (truth), signals/NAME.parquet.
 Splits: ``tune`` = seed 0 (4 sources x 15/25/30 fps), ``calib`` = seed 2 (the same 4 sources; only for fitting the
@@ -316,11 +317,13 @@ def summarise(recs: list, evrecs: list) -> dict:
     return out
 
 
-def calibrate(evrecs: list, l2: float = 3.0) -> dict:
-    """Fit the confidence model: logistic regression of matched / not on the named episode features
-    (microcue.events.spotter.CONF_FEATURES), L2 penalty ``l2`` on the weights (not the bias), Newton steps."""
+def calibrate(evrecs: list, l2: float = 3.0, count_own: bool = False) -> dict:
+    """Fit the confidence model: logistic regression of real / not on the named episode features
+    (microcue.events.spotter.CONF_FEATURES), L2 penalty ``l2`` on the weights (not the bias), Newton steps.
+    Real = matched an injected episode, or with ``count_own`` also an unmatched event that is the source person's
+    own expression seen by eye (bench/source_expressions.csv)."""
     x = np.array([[1.0] + [e["features"][k] for k in CONF_FEATURES] for e in evrecs])
-    y = np.array([float(e["matched"]) for e in evrecs])
+    y = np.array([float(e["matched"] or (count_own and e.get("own", False))) for e in evrecs])
     pen = np.diag([0.0] + [l2] * len(CONF_FEATURES))
     w = np.zeros(x.shape[1])
     for _ in range(50):
@@ -431,6 +434,8 @@ def main() -> None:
     ap.add_argument("--data", default=str(inject.DEFAULT_DATA))
     ap.add_argument("--json", default=None)
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--count-own", action="store_true",
+                    help="--calibrate: the source's own expressions (seen by eye) count as real events")
     ap.add_argument("--no-audio", action="store_true", help="no speech field from the source's audio VAD")
     ap.add_argument("--param", action="append", default=[], help="NAME=VALUE spotter parameter")
     ap.add_argument("--plot", default=None, help="write the reliability curve of the split's confidences to this PNG")
@@ -470,8 +475,9 @@ def main() -> None:
         if a.plot:
             plot_reliability(evrecs, Path(a.plot), title=f"split {a.split}")
         if a.calibrate:
-            print(f"CONF_W = {calibrate(evrecs)}  # fitted on {len(evrecs)} events, "
-                  f"{sum(e['matched'] for e in evrecs)} matched")
+            real = sum(bool(e["matched"] or (a.count_own and e.get("own", False))) for e in evrecs)
+            print(f"CONF_W = {calibrate(evrecs, count_own=a.count_own)}  # fitted on {len(evrecs)} events, "
+                  f"{sum(e['matched'] for e in evrecs)} matched, {real} real")
     if a.json:
         Path(a.json).write_text(json.dumps(s, indent=1))
 

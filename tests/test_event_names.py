@@ -8,6 +8,8 @@ injected benchmark's tune / calib splits (bench/spotting.py). Rises under 0.05 a
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from microcue.events.emfacs import name_expression
@@ -69,6 +71,70 @@ RECORDED = {
 def test_recorded_patterns_are_named_by_their_rises(case):
     want, closed, lat, moved, rise = RECORDED[case]
     assert name_expression(moved, lat, rise, closed)[0] == want
+
+
+TALKING = {
+    # calib vr2 25 fps, injected brow lowering while talking: AU4 alone moved; the lip corners (AU12 0.30), upper
+    # lip and lower lip swung with the words during the episode but were back down at the brow's apex; was happiness
+    "inj_brow_lower_talking": ("anger", "happiness", 0.0, {"au02": "right"},
+                               {"au04": 1.8},
+                               {"au04": 0.26, "au09": 0.23, "au10": 0.25, "au12": 0.3, "au14": 0.18, "au15": 0.29,
+                                "au17": 0.19, "au20": 0.1, "au23": 0.08, "au24": 0.11, "au26": 0.16},
+                               {"au04": 0.26, "au09": 0.05, "au14": 0.07}),
+    # tune vr4 15 fps, injected brow raise while talking: AU1+AU2+AU5 at the apex; the mouth's speech swing (AU10
+    # 0.78, AU12 0.68) came at other moments; was happiness
+    "inj_brow_raise_talking": ("surprise", "happiness", 0.1, {},
+                               {"au01": 6.51, "au02": 9.23, "au05": 5.25},
+                               {"au01": 0.65, "au02": 0.92, "au04": 0.18, "au05": 0.53, "au06": 0.18, "au07": 0.24,
+                                "au09": 0.35, "au10": 0.78, "au12": 0.68, "au14": 0.22, "au15": 0.4, "au17": 0.43,
+                                "au20": 0.15, "au23": 0.33, "au24": 0.21, "au26": 0.35},
+                               {"au01": 0.65, "au02": 0.92, "au05": 0.23}),
+    # tune d20 25 fps, injected smile while talking, read as AU4 over its threshold: AU12 still 0.22 at the apex
+    "inj_smile_talking": ("happiness", "happiness", 0.0, {"au01": "left", "au02": "left"},
+                          {"au04": 1.7},
+                          {"au01": 0.06, "au04": 0.44, "au09": 0.34, "au10": 0.68, "au12": 0.73, "au14": 0.29,
+                           "au17": 0.34, "au20": 0.23, "au26": 0.35},
+                          {"au04": 0.44, "au09": 0.26, "au10": 0.5, "au12": 0.22, "au14": 0.17, "au17": 0.24,
+                           "au20": 0.15, "au26": 0.17}),
+    # katie 7.40 s (natural, talking): a smile with the cheeks raised, AU12 0.23 at the apex
+    "katie_smile_talking": ("happiness", "happiness", 0.0, {"au02": "left", "au14": "right"},
+                            {"au06": 0.71, "au07": 1.05, "au17": 1.86},
+                            {"au04": 0.25, "au06": 0.24, "au07": 0.23, "au09": 0.27, "au10": 0.25, "au12": 0.32,
+                             "au17": 0.24},
+                            {"au04": 0.23, "au06": 0.24, "au07": 0.23, "au09": 0.14, "au12": 0.23}),
+}
+"""Recorded while talking (talk share > 0.5): (name, name by the peak rises alone, eyes closed, laterality, moved,
+rise, rise at the episode's apex)."""
+
+
+@pytest.mark.parametrize("case", sorted(TALKING))
+def test_while_talking_a_lower_face_au_that_did_not_move_counts_at_the_apex(case):
+    """While talking the lower face swings with the words: an AU that did not move takes part in the name only if it
+    was still raised at the episode's apex, not because speech pushed it up somewhere in the episode."""
+    want, before, closed, lat, moved, rise, at_apex = TALKING[case]
+    assert name_expression(moved, lat, rise, closed, at_apex)[0] == want
+    assert name_expression(moved, lat, rise, closed)[0] == before  # by the peak rises alone (silence)
+
+
+def test_spotter_brow_lowering_while_the_lip_corners_move_with_the_words_is_anger():
+    """End to end: the lip corners rise with each syllable (AU12 up to 0.4, three a second, not in step with the
+    jaw), and the brows are drawn down (AU4 0.3) with their apex between syllables. The event is the brows: anger,
+    not a smile (was happiness, with AU12 listed)."""
+    from test_events import _talking, _tri, expressions, stream
+
+    from microcue.events import spot_events
+
+    def lips(t, row):
+        v = 0.4 * max(0.0, math.sin(2 * math.pi * 3.0 * t)) ** 2
+        for a in ("au12", "au12_l", "au12_r"):
+            row[a] += v
+
+    for apex in (3.25, 5.25):
+        rows = stream(seconds=8, noise=0.005, talk=_talking, lips=lips,
+                      episodes=[(lambda t, a=apex: _tri(t, a - 0.45, a, a + 0.55), {"au04": 0.3})])
+        ev = expressions(spot_events(rows))
+        assert [(e.emotion, e.aus) for e in ev] == [("anger", ("au04",))]
+        assert "speech" in ev[0].flags
 
 
 def test_emphasis_brow_raise_with_a_trace_of_au4_is_not_fear():

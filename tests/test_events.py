@@ -277,6 +277,21 @@ def test_expressions_during_speech_survive_the_speech_gate():
     assert "duchenne" in ev[1].flags
 
 
+def test_a_small_brow_dip_or_squint_of_emphasis_while_talking_is_not_an_expression():
+    """While talking, AU4 / AU6 / AU7 alone must rise at least ``talk_tense_min`` (0.2) to be an expression: the
+    brows dip and the lids narrow with emphasis by up to about that much (benchmark clean clips). A larger frown is
+    still an expression; the same small dip in silence is one too."""
+    eps = [(lambda t: _plateau(t, 2.3, 3.1), {"au04": 0.15}),
+           (lambda t: _plateau(t, 5.3, 6.1), {"au06": 0.15, "au07": 0.15}),
+           (lambda t: _plateau(t, 8.3, 9.1), {"au04": 0.3})]
+    rows = stream(seconds=11, noise=0.005, talk=_talking, episodes=eps)
+    ev = expressions(spot_events(rows))
+    assert [(int(e.onset_s), e.emotion) for e in ev] == [(8, "anger")]
+    assert [int(e.onset_s) for e in expressions(spot_events(rows, talk_tense_min=0.12))] == [2, 5, 8]
+    quiet = stream(seconds=11, noise=0.005, episodes=eps, talk=lambda t, row: row.update(speech=0.0))
+    assert [int(e.onset_s) for e in expressions(spot_events(quiet))] == [2, 5, 8]
+
+
 def test_brow_raise_while_talking_is_a_brow_flash_not_a_surprise():
     """A conversational brow raise (AU1+AU2 without the eyes widening) during speech is a brow_flash flagged speech;
     a lone lower-lip / chin movement during speech is dropped; the same brow raise in silence is a surprise."""
@@ -358,6 +373,19 @@ def test_a_movement_inside_an_ongoing_expression_is_part_of_it():
     assert len(ev) == 1 and ev[0].kind == "macro", ev
     assert ev[0].onset_s == pytest.approx(2.0, abs=0.3) and ev[0].offset_s == pytest.approx(6.0, abs=0.3)
     assert len(expressions(spot_events(rows, nest=False))) == 2
+
+
+def test_a_brief_movement_starting_with_a_long_one_is_part_of_it():
+    """Brows raised for 0.7 s as a smile of 3 s starts (0.03 s apart): one expression event, not two overlapping
+    ones (the brief one would be confirmed first, long before the smile ends)."""
+    rows = stream(seconds=9, noise=0.005,
+                  episodes=[(lambda t: _plateau(t, 2.0, 2.7, ramp=0.15), {"au01": 0.3, "au02": 0.3}),
+                            (lambda t: _plateau(t, 2.03, 5.0, ramp=0.15), {"au12": 0.5, "au12_l": 0.5,
+                                                                          "au12_r": 0.5})])
+    ev = expressions(spot_events(rows))
+    assert len(ev) == 1, ev
+    assert ev[0].emotion == "happiness" and ev[0].offset_s > 4.5
+    assert len(expressions(spot_events(rows, nest_tol_s=0.0))) == 2
 
 
 def test_a_cut_between_views_is_not_an_event():

@@ -35,7 +35,7 @@ benchmark's tune + calib splits and the natural clips were the same for 0.10-0.1
 
 
 def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: dict[str, float] | None = None,
-                    eyes_closed: float = 0.0) -> tuple[str, tuple[str, ...]]:
+                    eyes_closed: float = 0.0, at_apex: dict[str, float] | None = None) -> tuple[str, tuple[str, ...]]:
     """Emotion and flags from the AUs that moved, by the EMFACS combinations, compared by their rises in AU units.
 
     Which AUs moved is judged per person (``moved``: in units of each AU's own, speech-raised threshold); how much
@@ -53,12 +53,18 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
        (eyes wide, jaw dropped); anger AU4 with the brows not raised (AU1/AU2 under half of AU4) + 1/2 AU7;
     3. no core present: ``unclear``.
 
+    While the person talks (the spotter passes ``at_apex`` then), the lower face swings with speech by 0.2-0.6 on the
+    AU scale, so a lower-face AU's peak rise over the episode mostly tells what the words did: a lower-face AU that
+    did not move takes part only if it was still raised by ``PRESENT`` at the episode's apex (``at_apex``), the
+    moment the expression peaked. Its score stays its peak rise.
+
     Args:
         moved: AU name -> strength (peak activation in units of its threshold, >= ~0.6 means it moved).
         laterality: AU name -> "left" | "right" | "both" for the sided AUs (au01, au02, au12, au14).
         rise: AU name -> peak rise above its floor in AU units (0..1). Without it the strengths in ``moved``
             stand in (only the ratios between AUs matter then).
         eyes_closed: share of the episode with the eyes closed (``blink`` > 0.5), 0..1.
+        at_apex: AU name -> rise above its floor at the episode's apex in AU units; given while talking (see above).
     Returns:
         (emotion or "unclear", flags) with flags among duchenne, social, upper_face, lower_face, partial.
     """
@@ -71,7 +77,7 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
     elif low and not up:
         flags.append("lower_face")
     r = moved if rise is None else rise
-    present = has | {a for a, v in r.items() if v >= PRESENT}
+    present = has | {a for a, v in r.items() if v >= PRESENT and _at_apex(a, at_apex)}
 
     def s(a: str) -> float:
         return r.get(a, 0.0) if a in present else 0.0
@@ -92,6 +98,12 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
     elif emotion in _FULL and len(present & set(PROTOTYPES[emotion])) < _FULL[emotion]:
         flags.append("partial")
     return emotion, tuple(flags)
+
+
+def _at_apex(a: str, at_apex: dict[str, float] | None) -> bool:
+    """Whether a lower-face AU (not moved) was still raised at the apex: always true when not talking (no
+    ``at_apex``) and for the upper face."""
+    return at_apex is None or a not in LOWER or at_apex.get(a, 0.0) >= PRESENT
 
 
 _FULL = {"sadness": 3, "fear": 4, "surprise": 3, "anger": 3, "disgust": 2}

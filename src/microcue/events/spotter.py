@@ -34,6 +34,8 @@ _UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 _STARTS = np.array([a not in SUPPORT for a in CHANNELS])
 _BLINK_PULLS = {"au01", "au02", "au05", "au06", "au07"}
 """AUs a blink pulls along (the brows are measured from the eye line); brief episodes of only these are dropped."""
+_TENSE = ("au04", "au06", "au07")
+"""Brows drawn down and narrowed lids: while talking they also come with emphasis and effort (``talk_tense_min``)."""
 _LOWER_START = np.array([a not in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 
 CONF_FEATURES = ("peak", "duration", "n_aus")
@@ -42,9 +44,10 @@ CONF_FEATURES = ("peak", "duration", "n_aus")
 in seconds; n_aus: how many AUs moved (at most 5). (EMFACS fit and upper/lower face were tried and did not help on
 the tuning data; speech overlap could not be fitted: every benchmark episode is during speech.)"""
 
-CONF_W = {"bias": 0.498, "peak": 0.189, "duration": -0.262, "n_aus": -0.249}
-"""confidence = sigmoid(bias + sum(w * feature)): a small logistic model fitted on the spotting benchmark's tuning
-and calibration splits (bench/spotting.py score --split fit --calibrate; data and terms: docs/spotting.md,
+CONF_W = {"bias": 0.044, "peak": 0.998, "duration": 0.306, "n_aus": -0.043}
+"""confidence = sigmoid(bias + sum(w * feature)): a small logistic model fitted on the spotting benchmark v2's tuning
+and calibration splits, real = matched an injected episode or the source person's own expression seen by eye
+(bench/spotting.py score --version 2 --split fit --calibrate --count-own; data and terms: docs/spotting.md,
 "Confidence")."""
 
 
@@ -94,10 +97,15 @@ class EventSpotter:
         nest: an episode of one half of the face that began inside a still-open episode of the other half, which
             would be reported as an expression were it to end now, is part of that movement: it is not reported on
             its own (a crying face's lip presses inside the crying are not a stream of events).
+        nest_tol_s: "began inside" includes beginning up to this long before the other half's episode (the two
+            halves of one expression start together; a brief brow raise at the start of a long smile is part of it,
+            not a second event overlapping the first).
         nest_frac: an expression event lying at least this fraction inside the longer expression event reported
             just before it is the same movement: not reported (> 1: off).
         talk_up_min: in the speech decision an upper-face AU is evidence of an expression only if it also rose at
             least this much on the AU scale (a small brow / lid movement coupled to a lip closure is not).
+        talk_tense_min: the same for AU4, AU6 and AU7 (brows drawn down, lids narrowed): a dip of the brows or a
+            squint of emphasis while talking moves them by up to about 0.2 (benchmark clean clips, docs/spotting.md).
         blink_brows: a brief episode (micro) of only brow raise and lid AUs (AU1, AU2, AU5, AU6, AU7) that touches a
             blink is dropped: the brows are measured from the eye line, which a closing lid pulls along.
         cut_jump: a jump of the face's size by more than this (|ln(size ratio)| between two rows) is a cut between
@@ -172,9 +180,11 @@ class EventSpotter:
         min_reliable: float = 0.8,
         nest: bool = True,
         nest_frac: float = 0.5,
+        nest_tol_s: float = 0.1,
         mouth_talk: bool = True,
         blink_brows: bool = True,
         talk_up_min: float = 0.12,
+        talk_tense_min: float = 0.2,
         cut_jump: float = 0.3,
         speech_regress: bool = False,
         artic: bool = False,
@@ -220,9 +230,10 @@ class EventSpotter:
         self.min_reliable = min_reliable
         self.nest = nest
         self.nest_frac = nest_frac
+        self.nest_tol_s = nest_tol_s
         self.mouth_talk = mouth_talk
         self.blink_brows = blink_brows
-        self.talk_up_min = talk_up_min
+        self.talk_up_min, self.talk_tense_min = talk_up_min, talk_tense_min
         self.cut_jump = cut_jump
         self.speech_regress = speech_regress
         self.artic, self.artic_aus = bool(artic), tuple(artic_aus)
@@ -397,7 +408,7 @@ class EventSpotter:
         if o is None or r.prev_ is None:
             return False
         summary = r._summary(dict(o, offset=r.prev_[0] if o["offset"] is None else o["offset"]))
-        if summary["onset"] > ep["onset"]:
+        if summary["onset"] > ep["onset"] + self.nest_tol_s:
             return False
         return any(e.kind in ("micro", "macro") for e in self._dry_finish(summary))
 
@@ -437,7 +448,13 @@ class EventSpotter:
         for i, a in enumerate(CHANNELS):
             name = ALIAS.get(a, a)
             rise[name] = max(rise.get(name, 0.0), float(ep["amax"][i]))
-        emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9))
+        at_apex = None
+        if talk_share > 0.5:  # the lower face swings with speech: an AU that did not move counts only at the apex
+            at_apex = {}
+            for i, a in enumerate(CHANNELS):
+                name = ALIAS.get(a, a)
+                at_apex[name] = max(at_apex.get(name, 0.0), float(ep["apex_act"][i]))
+        emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9), at_apex)
         mouthing = self.mouth_talk and ep["speech"] / max(ep["dur"], 1e-9) > 0.5
         decision = self._speech_decision(moved, lat, rise, ep) if talk_share > 0.5 or mouthing else "expression"
         feats = episode_features(ep["strength"], offset - onset, len(moved))
@@ -516,7 +533,8 @@ class EventSpotter:
         if self.talk_gate <= 0:
             return "expression"
         g = self.talk_gate
-        up = {a for a in UPPER if moved.get(a, 0.0) >= g and rise.get(a, 0.0) >= self.talk_up_min}
+        least = {a: self.talk_tense_min for a in _TENSE}
+        up = {a for a in UPPER if moved.get(a, 0.0) >= g and rise.get(a, 0.0) >= least.get(a, self.talk_up_min)}
         brow = max(moved.get("au01", 0.0), moved.get("au02", 0.0))
         wide = moved.get("au05", 0.0) >= g and moved.get("au05", 0.0) >= self.talk_wide * brow
         low_top = max([rise.get(a, 0.0) for a in LOWER if a != "au26"] or [0.0])
