@@ -424,3 +424,40 @@ def test_artic_residual_finds_a_smile_the_talking_threshold_hides():
     for r in stream(seconds=60, noise=0.005, talk=_corner_talker):
         sp.update(r)
     assert len(sp.regions_[1].art_.rows_) <= 20 * 30 + 1
+
+
+def _syllable_corners(t, row):
+    """Both lip corners rise with every syllable (AU12 up to 0.3 on each side, three a second): speech, not a
+    smile."""
+    v = 0.3 * max(0.0, math.sin(2 * math.pi * 3.0 * t)) ** 2
+    for a in ("au12", "au12_l", "au12_r"):
+        row[a] += v
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_one_sided_smile_while_the_words_move_both_corners_is_contempt(side):
+    """While talking, speech raises both lip corners now and then, so over the episode both sides of AU12 peak
+    alike; at the expression's apex (between syllables) only the smirking corner is up: contempt on that side (was
+    happiness, from the peak of each side). A symmetric smile in the same talk stays happiness, "both"."""
+    s = side[0]
+    smirk = {f"au12_{s}": 0.6, "au12": 0.3, f"au14_{s}": 0.3, "au14": 0.15}  # the AU column is the mean of its sides
+    smile = {"au12_l": 0.6, "au12_r": 0.6, "au12": 0.6, "au14_l": 0.3, "au14_r": 0.3, "au14": 0.3}
+    for apex in (3.25, 5.25):  # between two syllables
+
+        def spotted(aus, a=apex):
+            rows = stream(seconds=8, noise=0.005, talk=_talking, lips=_syllable_corners,
+                          episodes=[(lambda t: _tri(t, a - 0.45, a, a + 0.55), aus)])
+            return [(e.emotion, e.laterality, e.aus, e.flags) for e in expressions(spot_events(rows))]
+
+        [(emotion, laterality, aus, flags)] = spotted(smirk)
+        assert (emotion, laterality) == ("contempt", side)
+        assert "au12" in aus and "speech" in flags
+        assert [ev[:2] for ev in spotted(smile)] == [("happiness", "both")]
+
+
+def test_apex_laterality_only_for_a_lip_corner_raised_at_the_apex():
+    from microcue.events.episodes import SIDES
+    from microcue.events.spotter import apex_laterality
+
+    v = dict.fromkeys(SIDES, 0.0) | {"au12_r": 0.39, "au14_l": 0.12, "au14_r": 0.09, "au01_l": 0.5}
+    assert apex_laterality(np.array([v[a] for a in SIDES])) == {"au12": ("right", pytest.approx(0.39))}

@@ -89,9 +89,9 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
         return laterality.get(a, "both") != "both"
 
     emotion = _name(s, m, sided, has, eyes_closed)
+    if emotion in ("happiness", "contempt") and "upper_face" in flags:
+        flags.remove("upper_face")  # named from the mouth corners' rise (while talking it may not pass "moved")
     if emotion == "happiness":
-        if "upper_face" in flags:
-            flags.remove("upper_face")
         flags.append("duchenne" if m("au06") >= 0.6 or r.get("au06", 0.0) >= 0.1 else "social")
     elif emotion == "contempt" and "au12" in present:
         flags.append("social")

@@ -186,6 +186,7 @@ class Region:
                     "antag": set(),
                     "apex_z": z.copy(),
                     "apex_act": act[:NCH].copy(),
+                    "apex_side": act[NCH:].copy(),
                     "blink": blink_recent,
                     "amax": act[:NCH].copy(),
                 }
@@ -219,6 +220,7 @@ class Region:
             ep["apex3"] = [self.prev_, (t, s), None]
             ep["apex_z"] = z.copy()
             ep["apex_act"] = act[:NCH].copy()
+            ep["apex_side"] = act[NCH:].copy()
             ep["antag"] = set()
         if t - ep["rise"][0][0] <= 2.0:
             ep["rise"].append((t, s))
@@ -292,6 +294,7 @@ class Region:
             "amax": ep["amax"],
             "side": ep["side"],
             "apex_act": ep["apex_act"],
+            "apex_side": ep["apex_side"],
             "antag": set(ep["antag"]),
             "blink": ep["blink"],
             "speech": ep["speech"],
@@ -315,6 +318,7 @@ def merge(a: dict, b: dict) -> dict:
         "amax": np.maximum(a["amax"], b["amax"]),
         "side": np.maximum(a["side"], b["side"]),
         "apex_act": np.maximum(a["apex_act"], b["apex_act"]),
+        "apex_side": _pairs_at_apex(a["apex_side"], b["apex_side"]),
         "antag": a["antag"] | b["antag"],
         "blink": a["blink"] or b["blink"],
         "speech": a["speech"] + b["speech"],
@@ -324,6 +328,16 @@ def merge(a: dict, b: dict) -> dict:
         "talk": a["talk"] + b["talk"],
         "jaw": max(a["jaw"], b["jaw"]),
     }
+
+
+def _pairs_at_apex(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Both sides of each sided AU at an apex, from the episode in which that AU was raised more there (the two
+    sides stay from one moment, so their asymmetry is that moment's)."""
+    out = a.copy()
+    for k in range(0, len(SIDES), 2):
+        if b[k] + b[k + 1] > a[k] + a[k + 1]:
+            out[k : k + 2] = b[k : k + 2]
+    return out
 
 
 def iou(a: dict, b: dict) -> float:

@@ -68,6 +68,42 @@ def confidence(features: dict[str, float], weights: dict[str, float] | None = No
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
+def side_laterality(side: np.ndarray, sided: tuple[str, ...] = ("au01", "au02", "au12", "au14")) -> dict[str, str]:
+    """"left" / "right" / "both" per sided AU from its two sides' rises (``side``: values in :data:`SIDES` order):
+    one side when asym = (L - R) / (L + R) is beyond +-0.5."""
+    v = dict(zip(SIDES, side))
+    out = {}
+    for a in sided:
+        left, right = v[f"{a}_l"], v[f"{a}_r"]
+        asym = (left - right) / (left + right + 1e-6)
+        out[a] = "left" if asym > 0.5 else "right" if asym < -0.5 else "both"
+    return out
+
+
+APEX_LAT_MIN = 0.15
+"""A lip-corner AU's sides at the apex decide its laterality while talking only if one side is raised this much there
+(AU scale; PRESENT in emfacs): a corner that is down at the apex tells nothing about which side the expression
+used, and the peak over the episode stays."""
+
+
+def apex_laterality(apex_side: np.ndarray) -> dict[str, tuple[str, float]]:
+    """Laterality of the lip-corner AUs (AU12, AU14) from their two sides at the episode's apex, and the larger
+    side's rise there, for those raised there by at least :data:`APEX_LAT_MIN` on one side.
+
+    While the person talks, speech pulls both lip corners up and back now and then, so over a whole episode both
+    sides of AU12/AU14 reach a similar peak even when the expression itself raised one corner only (a smirk reads
+    "both", then happiness). At the apex, the moment the expression peaked, the speech swing of the other corner is
+    mostly not there. The brows (AU1/AU2) keep their peak: speech does not move them.
+    """
+    v = dict(zip(SIDES, apex_side))
+    out = {}
+    for a, lat in side_laterality(apex_side, ("au12", "au14")).items():
+        top = max(float(v[f"{a}_l"]), float(v[f"{a}_r"]))
+        if top >= APEX_LAT_MIN:
+            out[a] = (lat, top)
+    return out
+
+
 class EventSpotter:
     """Spots events in one participant's signal rows, streaming.
 
@@ -156,6 +192,10 @@ class EventSpotter:
             largest ratio of a frame's leak to the per-degree model there (webcam sample; docs/spotting.md).
             ``pose_gate_deg`` <= 0: off.
         max_gap_s: a step between rows longer than this is a gap (face not found): an open episode is dropped.
+        apex_lat: while talking (talk share > 0.5) the laterality of AU12/AU14 for the name and the event comes from
+            their two sides at the apex (:func:`apex_laterality`), not from each side's peak over the episode, which
+            speech raises on both sides. The speech-vs-expression decision keeps the peak-based laterality (so this
+            changes names and laterality, never which events are reported).
         nod_*, shake_*, gaze_*: see :class:`microcue.events.head.OscillationDetector` / ``GazeAversionDetector``.
     Latency: an expression event is returned at most ``max_delay_s`` = ``max(merge_gap_s, max_wait_s) +
         pair_wait_s`` (0.8 s) plus one frame after its offset; nods/shakes at most ``0.7 s`` after their last
@@ -214,6 +254,7 @@ class EventSpotter:
         gaze_min_s: float = 1.0,
         pose_gate_deg: float = 0.0,
         pose_gate_margin: float = 2.2,
+        apex_lat: bool = True,
     ) -> None:
         self.participant = participant
         self.on_factor = on_factor
@@ -252,6 +293,7 @@ class EventSpotter:
         self.talk_gate, self.talk_jaw, self.talk_low, self.talk_wide = talk_gate, talk_jaw, talk_low, talk_wide
         self.nod_min_deg, self.shake_min_deg, self.gaze_min_s = nod_min_deg, shake_min_deg, gaze_min_s
         self.pose_gate_deg, self.pose_gate_margin = pose_gate_deg, pose_gate_margin
+        self.apex_lat = bool(apex_lat)
         self.trace_: list[dict] | None = None  # set to [] to record every candidate episode (bench/spotting.py)
         self.reset()
 
@@ -429,12 +471,7 @@ class EventSpotter:
             name = ALIAS.get(a, a)
             if ep["zmax"][i] >= max(0.6, self.moved_rel * top):
                 moved[name] = max(moved.get(name, 0.0), float(ep["zmax"][i]))
-        side = dict(zip(SIDES, ep["side"]))
-        lat = {}
-        for a in ("au01", "au02", "au12", "au14"):
-            left, right = side[f"{a}_l"], side[f"{a}_r"]
-            asym = (left - right) / (left + right + 1e-6)
-            lat[a] = "left" if asym > 0.5 else "right" if asym < -0.5 else "both"
+        lat = side_laterality(ep["side"])
         if ep["blink"] and set(moved) <= {"au05", "au06", "au07"}:
             return []  # the lids around a blink
         if self.blink_brows and ep["blink"] and set(moved) <= _BLINK_PULLS and offset - onset <= self.micro_max_s:
@@ -454,9 +491,14 @@ class EventSpotter:
             for i, a in enumerate(CHANNELS):
                 name = ALIAS.get(a, a)
                 at_apex[name] = max(at_apex.get(name, 0.0), float(ep["apex_act"][i]))
-        emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9), at_apex)
         mouthing = self.mouth_talk and ep["speech"] / max(ep["dur"], 1e-9) > 0.5
         decision = self._speech_decision(moved, lat, rise, ep) if talk_share > 0.5 or mouthing else "expression"
+        if at_apex is not None and self.apex_lat:  # speech moves both lip corners: their sides at the apex name it
+            for a, (side_lat, top) in apex_laterality(ep["apex_side"]).items():
+                lat[a] = side_lat
+                if side_lat != "both":  # the AU's own column is the mean of its sides: a one-sided rise shows half
+                    at_apex[a] = max(at_apex.get(a, 0.0), top)
+        emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9), at_apex)
         feats = episode_features(ep["strength"], offset - onset, len(moved))
         gate = self.pose_gate_deg > 0 or self.trace_ is not None
         pose = pose_change(self.pose_hist_, onset, apex_t, offset) if gate else None
@@ -472,6 +514,10 @@ class EventSpotter:
         measured = set(moved)  # what moved, before the name adds anything: which events are reported depends on it
         if emotion == "happiness" and "au12" not in moved:
             moved["au12"] = 1.0  # named a smile from AU12's rise (its speech-raised threshold hid it): list it
+        one_side = None
+        if emotion == "contempt":  # the one-sided AU12/AU14 that named it gives the event's side, and is listed
+            one_side = max((a for a in ("au12", "au14") if lat[a] != "both"), key=lambda a: rise.get(a, 0.0))
+            moved.setdefault(one_side, 1.0)
         flags = list(flags)
         if ep["antag"]:
             flags.append("suppressed")
@@ -498,7 +544,7 @@ class EventSpotter:
         if decision == "brow_flash":
             return [self._make(**brow)]  # a conversational brow raise while talking: not a surprise
         sided = [a for a in sorted(moved, key=lambda a: -moved[a]) if a in lat]
-        laterality = lat[sided[0]] if sided else ("both" if moved else None)
+        laterality = lat[one_side] if one_side else lat[sided[0]] if sided else ("both" if moved else None)
         aus = tuple(sorted(moved, key=lambda a: -moved[a]))
         kind = "micro" if offset - onset <= self.micro_max_s else "macro"
         if self.last_expr_ is not None and self.nest_frac <= 1.0:
