@@ -457,7 +457,7 @@ def test_one_sided_smile_while_the_words_move_both_corners_is_contempt(side):
 
 def test_apex_laterality_only_for_a_lip_corner_raised_at_the_apex():
     from microcue.events.episodes import SIDES
-    from microcue.events.spotter import apex_laterality
+    from microcue.events.laterality import apex_laterality
 
     v = dict.fromkeys(SIDES, 0.0) | {"au12_r": 0.39, "au14_l": 0.12, "au14_r": 0.09, "au01_l": 0.5}
     assert apex_laterality(np.array([v[a] for a in SIDES])) == {"au12": ("right", pytest.approx(0.39))}

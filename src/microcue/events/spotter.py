@@ -18,7 +18,6 @@ from microcue.events.episodes import (
     ALL,
     CHANNELS,
     EYE_IDX,
-    SIDES,
     SUPPORT,
     UPPER_CH,
     Region,
@@ -26,6 +25,7 @@ from microcue.events.episodes import (
     merge,
 )
 from microcue.events.head import GazeAversionDetector, OscillationDetector
+from microcue.events.laterality import apex_laterality, side_laterality
 from microcue.events.pose_gate import PoseHistory, pose_change, pose_explained
 from microcue.events.pose_gate import as_float as _num
 from microcue.events.types import ExpressionEvent
@@ -66,42 +66,6 @@ def confidence(features: dict[str, float], weights: dict[str, float] | None = No
     w = CONF_W if weights is None else weights
     z = w.get("bias", 0.0) + sum(w.get(k, 0.0) * v for k, v in features.items())
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
-
-
-def side_laterality(side: np.ndarray, sided: tuple[str, ...] = ("au01", "au02", "au12", "au14")) -> dict[str, str]:
-    """"left" / "right" / "both" per sided AU from its two sides' rises (``side``: values in :data:`SIDES` order):
-    one side when asym = (L - R) / (L + R) is beyond +-0.5."""
-    v = dict(zip(SIDES, side))
-    out = {}
-    for a in sided:
-        left, right = v[f"{a}_l"], v[f"{a}_r"]
-        asym = (left - right) / (left + right + 1e-6)
-        out[a] = "left" if asym > 0.5 else "right" if asym < -0.5 else "both"
-    return out
-
-
-APEX_LAT_MIN = 0.15
-"""A lip-corner AU's sides at the apex decide its laterality while talking only if one side is raised this much there
-(AU scale; PRESENT in emfacs): a corner that is down at the apex tells nothing about which side the expression
-used, and the peak over the episode stays."""
-
-
-def apex_laterality(apex_side: np.ndarray) -> dict[str, tuple[str, float]]:
-    """Laterality of the lip-corner AUs (AU12, AU14) from their two sides at the episode's apex, and the larger
-    side's rise there, for those raised there by at least :data:`APEX_LAT_MIN` on one side.
-
-    While the person talks, speech pulls both lip corners up and back now and then, so over a whole episode both
-    sides of AU12/AU14 reach a similar peak even when the expression itself raised one corner only (a smirk reads
-    "both", then happiness). At the apex, the moment the expression peaked, the speech swing of the other corner is
-    mostly not there. The brows (AU1/AU2) keep their peak: speech does not move them.
-    """
-    v = dict(zip(SIDES, apex_side))
-    out = {}
-    for a, lat in side_laterality(apex_side, ("au12", "au14")).items():
-        top = max(float(v[f"{a}_l"]), float(v[f"{a}_r"]))
-        if top >= APEX_LAT_MIN:
-            out[a] = (lat, top)
-    return out
 
 
 class EventSpotter:
