@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -75,6 +76,29 @@ def test_gallery_roles_by_position(gallery_mp4, tmp_path):
     assert (by_pos["top-left"].role, by_pos["top-left"].name) == ("seller", "Dana")
     assert by_pos["top-right"].role == "buyer"
     assert set(res.signals["participant"]) == {p.id for p in res.participants}
+
+
+def test_a_script_without_a_main_guard_can_use_the_worker_processes(tmp_path):
+    """The README's example as a plain script (no ``if __name__ == "__main__":``) on a recording long enough to be
+    split across processes: the spawned workers must not run the script again (it broke the process pool)."""
+    import media
+
+    video = tmp_path / "long.mp4"
+    media.astronaut_video(video, seconds=4.0, fps=10)
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import microcue\n"
+        "from microcue import pipeline\n"
+        "print('top level ran')\n"
+        "pipeline.MIN_CHUNK_S = 1.0\n"
+        f"result = microcue.analyze({str(video)!r}, out_dir={str(tmp_path / 'out')!r}, workers=2)\n"
+        "print('workers', result.summary['workers'], 'people', len(result.participants))\n"
+    )
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "MICROCUE_DB": str(tmp_path / "calls.db")})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.count("top level ran") == 1
+    assert "workers 2 people 1" in run.stdout
 
 
 def test_split_across_processes_matches_one_pass(tmp_path, monkeypatch):

@@ -8,10 +8,12 @@ process applies each person's baseline in time order, so baselines never restart
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -115,8 +117,9 @@ def _parallel(path: str, ranges, work: Path, progress: ProgressFn | None) -> lis
     counters = ctx.Array("d", 2 * len(ranges), lock=False)
     with ProcessPoolExecutor(len(ranges), mp_context=ctx, initializer=_init_worker,
                              initargs=(counters,)) as pool:
-        futures = [pool.submit(_worker, k, path, str(work / f"pass{k}.parquet"), s, e)
-                   for k, (s, e) in enumerate(ranges)]
+        with _main_not_rerun():  # the workers start (and read what to import) as the jobs are submitted
+            futures = [pool.submit(_worker, k, path, str(work / f"pass{k}.parquet"), s, e)
+                       for k, (s, e) in enumerate(ranges)]
         while not all(f.done() for f in futures):
             time.sleep(0.25)
             if progress is not None:
@@ -128,6 +131,29 @@ def _parallel(path: str, ranges, work: Path, progress: ProgressFn | None) -> lis
 
 
 _COUNTERS = None
+
+
+@contextlib.contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Start spawned workers without re-running the caller's main script in them.
+
+    A spawned process imports the parent's ``__main__`` module first, so a script that calls ``microcue.analyze``
+    at its top level without an ``if __name__ == "__main__":`` guard (the README's two-line example) would run again
+    in every worker, try to start workers of its own there, and break the pool. The workers need only microcue
+    (``_worker`` lives here), so while they start, the main module's file and spec are hidden from multiprocessing.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 def _init_worker(counters) -> None:
