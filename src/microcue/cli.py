@@ -61,6 +61,9 @@ def analyze(
     calibrations: Annotated[Path | None, typer.Option(
         "--calibrations", help="Folder of per-person neutral baselines: named participants start from theirs "
         "and theirs is saved back.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Processes for the face pass (default: the machine's cores). Results can differ slightly "
+        "with it; fix it to compare runs across machines.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Analyse a call: every face tracked, with action units, emotions, gaze and engagement over time."""
@@ -76,7 +79,8 @@ def analyze(
         job = run_call(video, out, roles=specs, fps=fps, csv=csv, transcript=transcript, asr_model=asr_model,
                        speaker_overrides=speaker or [], playbook=book, self_coaching=self_coaching,
                        thumbnails=thumbnails, db=db, store=not no_store, calibrations=calibrations,
-                       progress=advance, warn=lambda w: typer.echo(f"microcue: warning: {w}", err=True))
+                       workers=workers, progress=advance,
+                       warn=lambda w: typer.echo(f"microcue: warning: {w}", err=True))
     result, after, call_id, kept_at = job.result, job.after, job.call_id, job.store_url
     s = result.summary
     if result.no_faces:

@@ -46,7 +46,11 @@ def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: floa
             when None).
         csv: also write signals.csv.
         workers: processes for the face pass (default: the machine's cores, at most one per
-            ``MIN_CHUNK_S`` seconds of video; 1 runs everything in this process).
+            ``MIN_CHUNK_S`` seconds of video; 1 runs everything in this process). Each process takes one time
+            range and starts its face crops afresh at its start, so the measurements after a cut differ slightly
+            from a one-process run's (crop placement moves the landmarker's blendshapes by a few hundredths, up to
+            ~0.2 for the brows) and an event near or after it can come out differently: fix ``workers`` to compare
+            runs across machines.
         calibrations: a folder of per-person neutral baselines: a participant named with ``roles`` starts
             from their saved baseline when there is one, and their baseline is saved there at the end.
         progress: called as frames are done.
