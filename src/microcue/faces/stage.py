@@ -33,11 +33,12 @@ class FaceStage:
             than this fraction of the crop's side from it, or its size changed by more than 1.25 x this on the log
             scale (0: the crop follows the last measurement every frame). Where the crop sits moves the
             landmarker's blendshapes (a few pixels: up to ~0.2 for the inner brows on single frames), so a crop
-            that follows each frame's own measurement feeds that back as frame-to-frame jitter.
+            that follows each frame's own measurement feeds that back as frame-to-frame jitter. Off by default:
+            tried, not kept (0.1 raised the benchmark's clean false alarms, docs/benchmarks.md).
     """
 
     def __init__(self, *, min_face_px: float = 36.0, scan_period_s: float = 1.5, idle_scan_period_s: float = 0.3,
-                 crop_scale: float = 2.0, min_detection_score: float = 0.35, crop_deadband: float = 0.1,
+                 crop_scale: float = 2.0, min_detection_score: float = 0.35, crop_deadband: float = 0.0,
                  tracker: FaceTracker | None = None) -> None:
         self.min_detection_score = min_detection_score
         self.min_face_px = min_face_px
