@@ -165,3 +165,21 @@ def test_pose_signs_follow_the_docs_on_real_frames(shared_data):
         f = faces[t]
         off = gaze_offset(f.landmarks, frame_size=f.frame_size)
         assert gaze_aversion(off, pose[t]) < 20, (t, off, pose[t])
+
+
+def test_a_still_face_is_measured_in_a_still_crop(tmp_path):
+    """With ``crop_deadband`` (off by default: tried, not kept) a face that does not move keeps its crop: the
+    measurement does not feed its own jitter back through the crop's position, so frame-to-frame blendshape changes
+    of a still face shrink (about 3x)."""
+    import media
+
+    path = tmp_path / "still.mp4"
+    media.astronaut_video(path, seconds=2.0, fps=25, motion=False)
+
+    def jitter(stage: FaceStage) -> float:
+        bs = [obs[0].blendshapes for obs in (stage.update(fr) for fr in open_source(path)) if obs]
+        assert len(bs) == 50
+        return float(np.abs(np.diff(np.array(bs), axis=0)).mean())
+
+    follow, held = jitter(FaceStage()), jitter(FaceStage(crop_deadband=0.1))
+    assert held < 0.5 * follow, (held, follow)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from microcue.faces.appearance import describe
@@ -27,16 +29,23 @@ class FaceStage:
         crop_scale: crop side as a multiple of the face's size.
         min_detection_score: BlazeFace score for a tile detection to be measured (the landmarker then
             confirms it is a face).
+        crop_deadband: a followed face's crop stays where it is until the face's expected centre has moved more
+            than this fraction of the crop's side from it, or its size changed by more than 1.25 x this on the log
+            scale (0: the crop follows the last measurement every frame). Where the crop sits moves the
+            landmarker's blendshapes (a few pixels: up to ~0.2 for the inner brows on single frames), so a crop
+            that follows each frame's own measurement feeds that back as frame-to-frame jitter. Off by default:
+            tried, not kept (0.1 raised the benchmark's clean false alarms, docs/benchmarks.md).
     """
 
     def __init__(self, *, min_face_px: float = 36.0, scan_period_s: float = 1.5, idle_scan_period_s: float = 0.3,
-                 crop_scale: float = 2.0, min_detection_score: float = 0.35,
+                 crop_scale: float = 2.0, min_detection_score: float = 0.35, crop_deadband: float = 0.0,
                  tracker: FaceTracker | None = None) -> None:
         self.min_detection_score = min_detection_score
         self.min_face_px = min_face_px
         self.scan_period_s = scan_period_s
         self.idle_scan_period_s = idle_scan_period_s
         self.crop_scale = crop_scale
+        self.crop_deadband = crop_deadband
         self.tracker = tracker or FaceTracker()
         self._detector: FaceDetector | None = None
         self._landmarker: CropLandmarker | None = None
@@ -49,6 +58,7 @@ class FaceStage:
         self._tile_credit = 0.0
         self._last_pts: float | None = None
         self._size: tuple[int, int] | None = None
+        self._anchor: dict[int, tuple[float, float, float]] = {}  # track id -> the crop's centre x, y and side
 
     def warm_up(self) -> None:
         """Load the models now (a live source should not wait a second for its first frame)."""
@@ -80,7 +90,8 @@ class FaceStage:
         newcomers: list[tuple[FaceObservation, np.ndarray]] = []
         # 1. Follow the faces we have.
         for track in sorted(tracker.active, key=lambda tr: -tr.n_obs):
-            obs = self._landmarker.measure(img, track.predicted_center(t), track.side * self.crop_scale)
+            center, side = self._crop(track, t)
+            obs = self._landmarker.measure(img, center, side)
             if obs is None or any(iou(obs.bbox_xyxy, o.bbox_xyxy) > 0.4 for o, _ in out):
                 continue  # not found, or the crop slid onto a face another (older) track already holds
             app = describe(img, obs.bbox_xyxy, obs.landmarks)
@@ -116,6 +127,21 @@ class FaceStage:
                 if obs is not None:
                     self._adopt(obs, describe(img, obs.bbox_xyxy, obs.landmarks), t, out)
         return [o for o, _ in out]
+
+    def _crop(self, track, t: float) -> tuple[tuple[float, float], float]:
+        """Where to measure a followed face: its expected centre and crop side, held within ``crop_deadband``."""
+        c = track.predicted_center(t)
+        side = track.side * self.crop_scale
+        dead = self.crop_deadband
+        if dead <= 0:
+            return c, side
+        a = self._anchor.get(track.id)
+        if a is None or math.hypot(c[0] - a[0], c[1] - a[1]) > dead * a[2] or abs(math.log(side / a[2])) > 1.25 * dead:
+            a = self._anchor[track.id] = (c[0], c[1], side)
+        if len(self._anchor) > 2 * len(self.tracker.active) + 8:  # bounded: forget tracks no longer followed
+            live = {tr.id for tr in self.tracker.active}
+            self._anchor = {k: v for k, v in self._anchor.items() if k in live}
+        return (a[0], a[1]), a[2]
 
     def _adopt(self, obs: FaceObservation, app: np.ndarray, t: float,
                out: list[tuple[FaceObservation, np.ndarray]]) -> None:
