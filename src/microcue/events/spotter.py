@@ -445,16 +445,9 @@ class EventSpotter:
         if ep["reliable"] / max(ep["dur"], 1e-9) < self.min_reliable:
             return []  # seen largely through unreliable rows (head turn, poor tracking)
         talk_share = ep["talk"] / max(ep["dur"], 1e-9)
-        rise: dict[str, float] = {}
-        for i, a in enumerate(CHANNELS):
-            name = ALIAS.get(a, a)
-            rise[name] = max(rise.get(name, 0.0), float(ep["amax"][i]))
-        at_apex = None
-        if talk_share > 0.5:  # the lower face swings with speech: an AU that did not move counts only at the apex
-            at_apex = {}
-            for i, a in enumerate(CHANNELS):
-                name = ALIAS.get(a, a)
-                at_apex[name] = max(at_apex.get(name, 0.0), float(ep["apex_act"][i]))
+        rise = _by_au(ep["amax"])
+        # the lower face swings with speech: an AU that did not move counts only at the apex
+        at_apex = _by_au(ep["apex_act"]) if talk_share > 0.5 else None
         mouthing = self.mouth_talk and ep["speech"] / max(ep["dur"], 1e-9) > 0.5
         decision = self._speech_decision(moved, lat, rise, ep) if talk_share > 0.5 or mouthing else "expression"
         if at_apex is not None and self.apex_lat:  # speech moves both lip corners: their sides at the apex name it
@@ -589,6 +582,15 @@ class EventSpotter:
                 continue  # part of the other half's ongoing expression: it will not be reported on its own
             out[key] = self._dry_finish(summary)
         return out
+
+
+def _by_au(values: np.ndarray) -> dict[str, float]:
+    """AU name -> value from a vector over CHANNELS, an AU measured by two channels (ALIAS) taking the larger."""
+    out: dict[str, float] = {}
+    for i, a in enumerate(CHANNELS):
+        name = ALIAS.get(a, a)
+        out[name] = max(out.get(name, 0.0), float(values[i]))
+    return out
 
 
 def _head_ev(e: dict) -> dict:
