@@ -156,6 +156,44 @@ def test_a_smile_hidden_by_its_speech_threshold_is_named_and_flagged():
     assert emo == "happiness" and "duchenne" in flags and "upper_face" not in flags
 
 
+SMILING = {
+    # s32 1.73-3.32 s (natural): she smiles throughout (AU12 0.46 / 0.49 against her neutral at the apex, so the
+    # local floor holds the smile); her laugh's squint relaxing reads as AU5 / AU20, AU4 only came along (0.8 of its
+    # threshold); was anger
+    "s32_laugh": ({"au05": 2.24, "au20": 1.15, "au04": 0.8},
+                  {"au04": 0.18, "au05": 0.22, "au20": 0.23, "au23": 0.26, "au24": 0.15},
+                  {"au12_l": 0.46, "au12_r": 0.49, "au06": 0.2}),
+    # s32 5.77-5.97 s: a squinting smile; only the chin (AU17) passed its threshold, AU7 rose 0.13; was unclear
+    "s32_squint": ({"au17": 1.6}, {"au17": 0.16, "au07": 0.13}, {"au12_l": 0.34, "au12_r": 0.35, "au06": 0.33}),
+}
+"""Smiling at the apex (moved, rise, level at the apex against the person's neutral): named happiness."""
+
+
+@pytest.mark.parametrize("case", sorted(SMILING))
+def test_a_smiling_face_s_squint_is_happiness(case):
+    """What moves inside a held smile (the floor holds the smile) is the smile's: happiness, with the cheeks raised
+    (AU6 level) Duchenne. Without the level (before) these were named from the squint / mouth alone."""
+    moved, rise, level = SMILING[case]
+    assert name_expression(moved, {}, rise)[0] != "happiness"
+    emo, flags = name_expression(moved, {}, rise, level=level)
+    assert emo == "happiness" and "duchenne" in flags
+
+
+def test_a_squint_without_a_smile_is_unchanged_and_a_brow_while_smiling_keeps_its_name():
+    """The level only speaks when both lip corners are raised against the neutral; a brow movement that crossed its
+    own threshold keeps its name while smiling, and crying stays sadness."""
+    squint = ({"au06": 1.5, "au07": 2.0}, {}, {"au06": 0.2, "au07": 0.3})
+    before = name_expression(*squint)
+    assert before[0] == "unclear"
+    for level in ({"au12_l": 0.05, "au12_r": 0.1, "au06": 0.3}, {"au12_l": 0.02, "au12_r": 0.5, "au06": 0.3}):
+        assert name_expression(*squint, level=level) == before  # not smiling, or one lip corner only
+    assert name_expression(*squint, level={"au12_l": 0.4, "au12_r": 0.4, "au06": 0.3})[0] == "happiness"
+    smiling = {"au12_l": 0.45, "au12_r": 0.35, "au06": 0.0}
+    for case in ("inj_brow_lower", "inj_brow_raise", "pexels_crying"):  # AU4 / AU1 over its threshold; crying
+        want, closed, lat, moved, rise = RECORDED[case]
+        assert name_expression(moved, lat, rise, closed, level=smiling)[0] == want
+
+
 def test_nothing_that_fits_is_unclear_and_one_sided_smile_is_contempt():
     assert name_expression({"au17": 1.8}, {}, {"au17": 0.18, "au07": 0.13})[0] == "unclear"
     assert name_expression({"au23": 1.2, "au24": 1.0}, {}, {"au23": 0.2, "au24": 0.15})[0] == "unclear"
@@ -191,3 +229,25 @@ def test_real_footage_d10_oh_is_surprise_and_worried_face_is_fear(d10_events):
     assert oh and all(e.emotion == "surprise" for e in oh)
     worried = at(13.57)
     assert worried and all(e.emotion == "fear" for e in worried)
+
+
+def test_spotter_a_squint_inside_a_held_smile_is_happiness():
+    """End to end: the face smiles from the start (AU12 0.4 on both sides against its neutral, so the local floor
+    holds it) and squints at 4 s (AU6 / AU7 0.3): the event is the squint, named from the smile's level (happiness,
+    Duchenne, AU12 listed on both sides); the same squint on a face that does not smile stays unclear, and both are
+    the same event."""
+    from test_events import _tri, expressions, stream
+
+    from microcue.events import spot_events
+
+    def smile(t, row):
+        for a in ("au12", "au12_l", "au12_r"):
+            row[a] += 0.4
+
+    squint = [(lambda t: _tri(t, 3.6, 4.0, 4.6), {"au06": 0.3, "au07": 0.3, "au07g": 0.3})]
+    held = expressions(spot_events(stream(seconds=8, noise=0.005, episodes=squint, smile=smile)))
+    plain = expressions(spot_events(stream(seconds=8, noise=0.005, episodes=squint)))
+    assert [(e.emotion, e.laterality) for e in held] == [("happiness", "both")]
+    assert "duchenne" in held[0].flags and "au12" in held[0].aus
+    assert [e.emotion for e in plain] == ["unclear"]
+    assert (held[0].onset_s, held[0].offset_s) == pytest.approx((plain[0].onset_s, plain[0].offset_s), abs=0.02)

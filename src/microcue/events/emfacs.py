@@ -34,8 +34,14 @@ the AU scale (0..1): the speech-raised lower-face thresholds otherwise hide a sm
 benchmark's tune + calib splits and the natural clips were the same for 0.10-0.15; 0.18 and up lose natural ones.)"""
 
 
+NOT_SMILE = ("au01", "au02", "au04", "au15")
+"""Movements no smile or laugh makes: the brows (raised or drawn down) and AU12's antagonist, the lip-corner depressor.
+While the face smiles, one of these that crossed its own threshold keeps the episode's name from the rises."""
+
+
 def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: dict[str, float] | None = None,
-                    eyes_closed: float = 0.0, at_apex: dict[str, float] | None = None) -> tuple[str, tuple[str, ...]]:
+                    eyes_closed: float = 0.0, at_apex: dict[str, float] | None = None,
+                    level: dict[str, float] | None = None) -> tuple[str, tuple[str, ...]]:
     """Emotion and flags from the AUs that moved, by the EMFACS combinations, compared by their rises in AU units.
 
     Which AUs moved is judged per person (``moved``: in units of each AU's own, speech-raised threshold); how much
@@ -53,6 +59,16 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
        (eyes wide, jaw dropped); anger AU4 with the brows not raised (AU1/AU2 under half of AU4) + 1/2 AU7;
     3. no core present: ``unclear``.
 
+    A face that already smiles (``level``): the local floor the rises are measured from holds the smile, so what
+    moves inside a held smile or laugh -- the squint tightening or relaxing (AU5 / AU6 / AU7), the mouth opening,
+    stretching or pressing -- is all the rises show, and step 2 would name it from those (s32's laugh: AU5 / AU20 /
+    AU4, anger). So after step 1 (crying and the sad brow stay sadness), when both lip corners are raised at the
+    apex against the person's neutral (``level`` of ``au12_l`` and ``au12_r`` each >= ``PRESENT``) the episode is
+    **happiness**, unless a movement no smile makes (``NOT_SMILE``: a brow AU1 / AU2 / AU4, or AU15) crossed its own
+    threshold (``moved`` >= 1; one that only came along, 0.6-1, does not count), or step 2 named it from the smile's
+    own rise (happiness) or a one-sided lip corner (contempt). A brow lowered or raised while smiling thus keeps its
+    own name. ``duchenne`` then also counts AU6's level at the apex (>= 0.1): the cheeks raised with the smile.
+
     While the person talks (the spotter passes ``at_apex`` then), the lower face swings with speech by 0.2-0.6 on the
     AU scale, so a lower-face AU's peak rise over the episode mostly tells what the words did: a lower-face AU that
     did not move takes part only if it was still raised by ``PRESENT`` at the episode's apex (``at_apex``), the
@@ -65,6 +81,9 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
             stand in (only the ratios between AUs matter then).
         eyes_closed: share of the episode with the eyes closed (``blink`` > 0.5), 0..1.
         at_apex: AU name -> rise above its floor at the episode's apex in AU units; given while talking (see above).
+        level: AU name (``au12_l``, ``au12_r``, ``au06``) -> its level at the apex against the person's neutral (the
+            signal's own column, not minus the floor); the spotter leaves it out when AU12 rose as a counter-movement
+            (a smile cutting another expression off is not a smiling face).
     Returns:
         (emotion or "unclear", flags) with flags among duchenne, social, upper_face, lower_face, partial.
     """
@@ -88,11 +107,14 @@ def name_expression(moved: dict[str, float], laterality: dict[str, str], rise: d
     def sided(a: str) -> bool:
         return laterality.get(a, "both") != "both"
 
-    emotion = _name(s, m, sided, has, eyes_closed)
+    lv = level or {}
+    smiling = min(lv.get("au12_l", 0.0), lv.get("au12_r", 0.0)) >= PRESENT
+    emotion = _name(s, m, sided, has, eyes_closed, smiling)
     if emotion in ("happiness", "contempt") and "upper_face" in flags:
         flags.remove("upper_face")  # named from the mouth corners' rise (while talking it may not pass "moved")
     if emotion == "happiness":
-        flags.append("duchenne" if m("au06") >= 0.6 or r.get("au06", 0.0) >= 0.1 else "social")
+        cheeks = m("au06") >= 0.6 or r.get("au06", 0.0) >= 0.1 or (smiling and lv.get("au06", 0.0) >= 0.1)
+        flags.append("duchenne" if cheeks else "social")
     elif emotion == "contempt" and "au12" in present:
         flags.append("social")
     elif emotion in _FULL and len(present & set(PROTOTYPES[emotion])) < _FULL[emotion]:
@@ -110,9 +132,10 @@ _FULL = {"sadness": 3, "fear": 4, "surprise": 3, "anger": 3, "disgust": 2}
 """How many AUs of the prototype make a full (not ``partial``) form."""
 
 
-def _name(s, m, sided, has: set[str], eyes_closed: float) -> str:
+def _name(s, m, sided, has: set[str], eyes_closed: float, smiling: bool = False) -> str:
     """The emotion (see :func:`name_expression`). ``s``: an AU's rise if it is present, else 0; ``m``: its strength
-    in threshold units; ``sided``: whether a sided AU moved on one side only."""
+    in threshold units; ``sided``: whether a sided AU moved on one side only; ``smiling``: both lip corners raised
+    at the apex against the neutral."""
     brow = m("au04") + 0.5 * m("au01") if "au02" not in has or m("au04") > m("au02") else 0.0
     if "au04" in has and (eyes_closed >= 0.4 or "au15" in has) and brow >= 0.5 * max(m(a) for a in has):
         return "sadness"  # crying
@@ -139,4 +162,7 @@ def _name(s, m, sided, has: set[str], eyes_closed: float) -> str:
         score["surprise"] = surprise
     if s4 > 0 and raise_ < 0.5 * s4:
         score["anger"] = s4 + 0.5 * s("au07")
-    return max(score, key=score.get) if score else "unclear"
+    best = max(score, key=score.get) if score else "unclear"
+    if smiling and best not in ("happiness", "contempt") and all(m(a) < 1.0 for a in NOT_SMILE):
+        return "happiness"  # a movement inside a held smile or laugh: the squint, the mouth (see name_expression)
+    return best

@@ -187,6 +187,7 @@ class Region:
                     "apex_z": z.copy(),
                     "apex_act": act[:NCH].copy(),
                     "apex_side": act[NCH:].copy(),
+                    "apex_x": x.copy(),
                     "blink": blink_recent,
                     "amax": act[:NCH].copy(),
                 }
@@ -221,6 +222,7 @@ class Region:
             ep["apex_z"] = z.copy()
             ep["apex_act"] = act[:NCH].copy()
             ep["apex_side"] = act[NCH:].copy()
+            ep["apex_x"] = x.copy()
             ep["antag"] = set()
         if t - ep["rise"][0][0] <= 2.0:
             ep["rise"].append((t, s))
@@ -295,6 +297,7 @@ class Region:
             "side": ep["side"],
             "apex_act": ep["apex_act"],
             "apex_side": ep["apex_side"],
+            "apex_x": ep["apex_x"],
             "antag": set(ep["antag"]),
             "blink": ep["blink"],
             "speech": ep["speech"],
@@ -319,6 +322,7 @@ def merge(a: dict, b: dict) -> dict:
         "side": np.maximum(a["side"], b["side"]),
         "apex_act": np.maximum(a["apex_act"], b["apex_act"]),
         "apex_side": _pairs_at_apex(a["apex_side"], b["apex_side"]),
+        "apex_x": top["apex_x"],
         "antag": a["antag"] | b["antag"],
         "blink": a["blink"] or b["blink"],
         "speech": a["speech"] + b["speech"],

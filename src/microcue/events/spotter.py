@@ -12,12 +12,13 @@ import math
 import numpy as np
 
 from microcue.events.artic import ARTIC
-from microcue.events.emfacs import LOWER, UPPER, name_expression
+from microcue.events.emfacs import LOWER, PRESENT, UPPER, name_expression
 from microcue.events.episodes import (
     ALIAS,
     ALL,
     CHANNELS,
     EYE_IDX,
+    IDX,
     SUPPORT,
     UPPER_CH,
     Region,
@@ -34,6 +35,8 @@ _UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 _STARTS = np.array([a not in SUPPORT for a in CHANNELS])
 _BLINK_PULLS = {"au01", "au02", "au05", "au06", "au07"}
 """AUs a blink pulls along (the brows are measured from the eye line); brief episodes of only these are dropped."""
+_LEVEL = ("au12_l", "au12_r", "au06")
+"""Columns whose level at an episode's apex against the person's neutral the name uses (a smiling face)."""
 _TENSE = ("au04", "au06", "au07")
 """Brows drawn down and narrowed lids: while talking they also come with emphasis and effort (``talk_tense_min``)."""
 _LOWER_START = np.array([a not in UPPER_CH and a not in SUPPORT for a in CHANNELS])
@@ -455,7 +458,9 @@ class EventSpotter:
                 lat[a] = side_lat
                 if side_lat != "both":  # the AU's own column is the mean of its sides: a one-sided rise shows half
                     at_apex[a] = max(at_apex.get(a, 0.0), top)
-        emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9), at_apex)
+        # the lip corners' (and cheeks') level at the apex against the person's neutral: is the face smiling there?
+        level = None if "au12" in ep["antag"] else {a: float(ep["apex_x"][IDX[a]]) for a in _LEVEL}
+        emotion, flags = name_expression(moved, lat, rise, ep["closed"] / max(ep["dur"], 1e-9), at_apex, level)
         feats = episode_features(ep["strength"], offset - onset, len(moved))
         gate = self.pose_gate_deg > 0 or self.trace_ is not None
         pose = pose_change(self.pose_hist_, onset, apex_t, offset) if gate else None
@@ -471,6 +476,8 @@ class EventSpotter:
         measured = set(moved)  # what moved, before the name adds anything: which events are reported depends on it
         if emotion == "happiness" and "au12" not in moved:
             moved["au12"] = 1.0  # named a smile from AU12's rise (its speech-raised threshold hid it): list it
+            if level is not None and min(level["au12_l"], level["au12_r"]) >= PRESENT:
+                lat["au12"] = "both"  # or from its level at the apex, raised on both sides
         one_side = None
         if emotion == "contempt":  # the one-sided AU12/AU14 that named it gives the event's side, and is listed
             one_side = max((a for a in ("au12", "au14") if lat[a] != "both"), key=lambda a: rise.get(a, 0.0))
