@@ -6,6 +6,7 @@ change leaves the reported events alone.
     python bench/natural_names.py --save-events F.json     # also write every event's (onset, offset, kind):
                                                            # audited clips + the benchmark's tune and calib splits
     python bench/natural_names.py --same-as F.json         # assert those are identical to F (exit 1 if not)
+    python bench/natural_names.py --param min_activation=0.2   # the same with spotter parameters changed
 
 The audited clips' signals come from ``microcue analyze VIDEO -o RUNS/NAME --no-store`` (docs/spotting.md, "Natural
 footage"); events are re-spotted from RUNS/NAME/signals.parquet with the audio VAD, as analyze does. Names are
@@ -54,10 +55,11 @@ def video_of(name: str, data: Path) -> Path:
     return data / rel
 
 
-def natural_events(runs: Path, data: Path) -> dict[str, list]:
+def natural_events(runs: Path, data: Path, params: dict | None = None) -> dict[str, list]:
     from spot_natural import spot
 
-    return {name: spot(video_of(name, data), runs / name, {}) for name in CLIPS if (runs / name).is_dir()}
+    return {name: spot(video_of(name, data), runs / name, dict(params or {})) for name in CLIPS
+            if (runs / name).is_dir()}
 
 
 def _iou(e, r: dict) -> float:
@@ -89,6 +91,27 @@ def score(events: dict[str, list], labels: Path) -> tuple[int, int]:
               f"named {got:10s} {mark}")
     print(f"names right {right} / wrong {wrong} of {right + wrong} events labelled with an emotion")
     return right, wrong
+
+
+def tally(events: dict[str, list], labels: Path) -> dict[str, int]:
+    """Every expression event by the label row it matches (IoU >= 0.5): labelled with an emotion, ``none`` (of
+    which "not an expression": speech, blinks, noise), ``unsure``, or no row at all (new since the labels were
+    written; look at those frame by frame before calling them real or false). Prints one line; returns the counts."""
+    rows = list(csv.DictReader(labels.open()))
+    n = {"events": 0, "emotion": 0, "none": 0, "not_an_expression": 0, "unsure": 0, "new": 0}
+    for clip, evs in events.items():
+        mine = [r for r in rows if r["clip"] == clip]
+        for e in evs:
+            if e.kind not in ("micro", "macro"):
+                continue
+            n["events"] += 1
+            r = labelled(e, mine)
+            key = "new" if r is None else r["by_eye"] if r["by_eye"] in ("none", "unsure") else "emotion"
+            n[key] += 1
+            n["not_an_expression"] += r is not None and r["note"].startswith("not an expression")
+    print(f"expression events {n['events']}: labelled with an emotion {n['emotion']}, none {n['none']} (not an "
+          f"expression {n['not_an_expression']}), unsure {n['unsure']}, new (no label row) {n['new']}")
+    return n
 
 
 def confidence_check(events: dict[str, list], labels: Path) -> float | None:
@@ -136,9 +159,13 @@ def main() -> None:
     ap.add_argument("--labels", type=Path, default=HERE / "natural_names.csv")
     ap.add_argument("--save-events", type=Path)
     ap.add_argument("--same-as", type=Path)
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                    help="EventSpotter parameter for the natural clips (repeatable), e.g. --param min_activation=0.2")
     a = ap.parse_args()
-    events = natural_events(a.runs, a.data)
+    params = {k: float(v) for k, v in (p.split("=", 1) for p in a.param)}
+    events = natural_events(a.runs, a.data, params)
     score(events, a.labels)
+    tally(events, a.labels)
     confidence_check(events, a.labels)
     if a.save_events or a.same_as:
         sets = event_sets(events, a.data)
