@@ -59,6 +59,8 @@ def clips(split: str) -> list[tuple[str, int, int | None]]:
         return [(k, f, s) for k in inject.TUNE_SOURCES for f in FPS for s in V["tune"]]
     if split == "fit":  # what the confidence model is fitted on (--calibrate)
         return clips("tune") + clips("calib")
+    if split == "fitclean":  # the same and the clean clips (bench/CONF_CLEAN_DECLARED.md)
+        return clips("tune") + clips("calib") + clips("clean")
     if split == "calib":
         return [(k, f, s) for k in inject.TUNE_SOURCES for f in FPS for s in V["calib"]]
     if split == "heldout":
@@ -426,7 +428,7 @@ def plot_reliability(evrecs: list, out: Path, *, title: str, edges=(0.0, 0.3, 0.
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cmd", choices=["prepare", "score"])
-    ap.add_argument("--split", default="heldout", choices=["tune", "calib", "fit", "heldout", "clean"])
+    ap.add_argument("--split", default="heldout", choices=["tune", "calib", "fit", "fitclean", "heldout", "clean"])
     ap.add_argument("--version", type=int, default=1, choices=sorted(VERSIONS),
                     help="2: 40 s clips in bench/out/spotting_v2 (bench/SPOTTING_V2_DECLARED.md)")
     ap.add_argument("--splits", nargs="+", default=["tune", "calib", "heldout", "clean"],

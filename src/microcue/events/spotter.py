@@ -47,10 +47,10 @@ CONF_FEATURES = ("peak", "duration", "n_aus")
 in seconds; n_aus: how many AUs moved (at most 5). (EMFACS fit and upper/lower face were tried and did not help on
 the tuning data; speech overlap could not be fitted: every benchmark episode is during speech.)"""
 
-CONF_W = {"bias": 0.044, "peak": 0.998, "duration": 0.306, "n_aus": -0.043}
-"""confidence = sigmoid(bias + sum(w * feature)): a small logistic model fitted on the spotting benchmark v2's tuning
-and calibration splits, real = matched an injected episode or the source person's own expression seen by eye
-(bench/spotting.py score --version 2 --split fit --calibrate --count-own; data and terms: docs/spotting.md,
+CONF_W = {"bias": -0.751, "peak": 0.98, "duration": 0.407, "n_aus": 0.111}
+"""confidence = sigmoid(bias + sum(w * feature)): a small logistic model fitted on the spotting benchmark v2's tuning,
+calibration and clean splits, real = matched an injected episode or the source person's own expression seen by eye
+(bench/spotting.py score --version 2 --split fitclean --calibrate --count-own; data and terms: docs/spotting.md,
 "Confidence")."""
 
 
