@@ -94,6 +94,23 @@ def test_held_expression_is_one_macro_event(hold_end):
         assert e.offset_s > 3.0 + EventSpotter().absorb_s
 
 
+def test_confidence_grows_with_a_clearer_longer_movement_and_is_not_extrapolated():
+    from microcue.events.spotter import confidence, episode_features
+
+    faint = confidence(episode_features(1.2, 0.2, 1))  # just over its threshold, a fifth of a second
+    clear = confidence(episode_features(4.0, 0.2, 1))
+    held = confidence(episode_features(4.0, 2.0, 1))
+    assert faint < 0.5 < held < 1.0 and faint < clear < held
+    # a 12 s laugh is scored like a 6 s one, a 12x-threshold movement like a 6x one (the fitted range)
+    assert confidence(episode_features(4.0, 12.0, 2)) == confidence(episode_features(4.0, 6.0, 2))
+    assert confidence(episode_features(12.0, 1.0, 2)) == confidence(episode_features(6.0, 1.0, 2))
+    # and a spotted event carries it: the held smile of the test above is confident, a brief faint one is not
+    smile = {"au12": 0.4, "au12_l": 0.4, "au12_r": 0.4, "au06": 0.3}
+    rows = stream(seconds=12, noise=0.01, episodes=[(lambda t: _plateau(t, 3.0, 6.0), smile)])
+    (e,) = expressions(spot_events(rows))
+    assert e.confidence > 0.7
+
+
 def test_one_sided_smile_is_contempt_and_social_smile_flagged():
     rows = stream(seconds=8, episodes=[(lambda t: _plateau(t, 2.0, 3.0), {"au12": 0.3, "au12_l": 0.4}),
                                        (lambda t: _plateau(t, 5.0, 6.0), {"au12": 0.3, "au12_l": 0.3,
