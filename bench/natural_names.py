@@ -76,6 +76,16 @@ def labelled(e, rows: list[dict]) -> dict | None:
     return best if best is not None and _iou(e, best) >= 0.5 else None
 
 
+def labelled_events(events: dict[str, list], labels: Path):
+    """Each expression event (micro / macro) with its label row (:func:`labelled`), or None when no row matches."""
+    rows = list(csv.DictReader(labels.open()))
+    for clip, evs in events.items():
+        mine = [r for r in rows if r["clip"] == clip]
+        for e in evs:
+            if e.kind in ("micro", "macro"):
+                yield e, labelled(e, mine)
+
+
 def score(events: dict[str, list], labels: Path) -> tuple[int, int]:
     rows = list(csv.DictReader(labels.open()))
     right = wrong = 0
@@ -97,18 +107,11 @@ def tally(events: dict[str, list], labels: Path) -> dict[str, int]:
     """Every expression event by the label row it matches (IoU >= 0.5): labelled with an emotion, ``none`` (of
     which "not an expression": speech, blinks, noise), ``unsure``, or no row at all (new since the labels were
     written; look at those frame by frame before calling them real or false). Prints one line; returns the counts."""
-    rows = list(csv.DictReader(labels.open()))
     n = {"events": 0, "emotion": 0, "none": 0, "not_an_expression": 0, "unsure": 0, "new": 0}
-    for clip, evs in events.items():
-        mine = [r for r in rows if r["clip"] == clip]
-        for e in evs:
-            if e.kind not in ("micro", "macro"):
-                continue
-            n["events"] += 1
-            r = labelled(e, mine)
-            key = "new" if r is None else r["by_eye"] if r["by_eye"] in ("none", "unsure") else "emotion"
-            n[key] += 1
-            n["not_an_expression"] += r is not None and r["note"].startswith("not an expression")
+    for _, r in labelled_events(events, labels):
+        n["events"] += 1
+        n["new" if r is None else r["by_eye"] if r["by_eye"] in ("none", "unsure") else "emotion"] += 1
+        n["not_an_expression"] += r is not None and r["note"].startswith("not an expression")
     print(f"expression events {n['events']}: labelled with an emotion {n['emotion']}, none {n['none']} (not an "
           f"expression {n['not_an_expression']}), unsure {n['unsure']}, new (no label row) {n['new']}")
     return n
@@ -119,14 +122,8 @@ def confidence_check(events: dict[str, list], labels: Path) -> float | None:
     that is an expression or a deliberate facial action; false: a row whose note starts "not an expression"
     (speech, blink, noise); ``unsure`` rows and unlabelled events are left out. Prints the AUC and the share real
     per confidence bin; returns the AUC."""
-    rows = list(csv.DictReader(labels.open()))
-    pairs = []
-    for clip, evs in events.items():
-        mine = [r for r in rows if r["clip"] == clip]
-        for e in evs:
-            r = labelled(e, mine) if e.kind in ("micro", "macro") else None
-            if r is not None and r["by_eye"] != "unsure":
-                pairs.append((e.confidence, not r["note"].startswith("not an expression")))
+    pairs = [(e.confidence, not r["note"].startswith("not an expression"))
+             for e, r in labelled_events(events, labels) if r is not None and r["by_eye"] != "unsure"]
     real = [c for c, ok in pairs if ok]
     false = [c for c, ok in pairs if not ok]
     if not real or not false:
@@ -162,8 +159,9 @@ def main() -> None:
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="EventSpotter parameter for the natural clips (repeatable), e.g. --param min_activation=0.2")
     a = ap.parse_args()
-    params = {k: float(v) for k, v in (p.split("=", 1) for p in a.param)}
-    events = natural_events(a.runs, a.data, params)
+    import spotting
+
+    events = natural_events(a.runs, a.data, spotting.parse_params(a.param))
     score(events, a.labels)
     tally(events, a.labels)
     confidence_check(events, a.labels)

@@ -22,20 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import inject
 import natural_names
 import spotting
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def split_line(version: int, split: str, params: dict, data: Path) -> str:
     spotting.use_version(version)
     recs, evrecs = spotting.run(split, data, params)
-    minutes = sum(r["duration"] for r in recs) / 60
     if split == "clean":
-        n = sum(r["n_expr"] for r in recs)
-        own = sum(r["own_eye"] for r in recs)
-        return f"v{version} clean   false alarms {n / minutes:5.2f} /min ({(n - own) / minutes:4.2f} without own)"
+        c = spotting.clean_summary(recs)
+        return (f"v{version} clean   false alarms {c['false_alarms_per_min']:5.2f} /min "
+                f"({c['false_alarms_per_min_not_source']:4.2f} without own)")
     s = spotting.summarise(recs, evrecs)["all"]
     o = s["overall"]
     return (f"v{version} {split:7s} F1 {o['f1']:.3f}  R {o['recall']:.3f} (beyond chance {o['recall_not_chance']:.3f})"
@@ -46,10 +44,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="EventSpotter parameter")
     ap.add_argument("--runs", type=Path, help="folder of microcue analyze runs of the natural clips")
-    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--data", type=Path, default=inject.DEFAULT_DATA)
     ap.add_argument("--heldout", action="store_true", help="also score held-out v2 and v1 (once per declared change)")
     a = ap.parse_args()
-    params = {k: float(v) for k, v in (p.split("=", 1) for p in a.param)}
+    params = spotting.parse_params(a.param)
     print(f"parameters: {params or 'defaults'}")
     splits = ["tune", "calib", "clean"] + (["heldout"] if a.heldout else [])
     for version in (2, 1):

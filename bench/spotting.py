@@ -319,6 +319,22 @@ def summarise(recs: list, evrecs: list) -> dict:
     return out
 
 
+def clean_summary(recs: list) -> dict:
+    """False alarms of the ``clean`` split (nothing injected): expression events per minute, and without the ones
+    that are the source person's own expressions seen by eye."""
+    fa = sum(r["n_expr"] for r in recs)
+    dur = sum(r["duration"] for r in recs)
+    own = sum(r["own_eye"] for r in recs)
+    return {"false_alarms_per_min": round(fa / dur * 60, 2), "events": fa, "seconds": dur,
+            "brow_flashes": sum(e.kind == "brow_flash" for r in recs for e in r["events"]),
+            "source_own_events": own, "false_alarms_per_min_not_source": round((fa - own) / dur * 60, 2)}
+
+
+def parse_params(items: list[str]) -> dict[str, float]:
+    """``["NAME=VALUE", ...]`` (the ``--param`` options of the bench scripts) -> EventSpotter keyword arguments."""
+    return {k: float(v) for k, v in (p.split("=", 1) for p in items)}
+
+
 def calibrate(evrecs: list, l2: float = 3.0, count_own: bool = False) -> dict:
     """Fit the confidence model: logistic regression of real / not on the named episode features
     (microcue.events.spotter.CONF_FEATURES), L2 penalty ``l2`` on the weights (not the bias), Newton steps.
@@ -449,13 +465,11 @@ def main() -> None:
     if a.cmd == "prepare":
         prepare(data, a.splits)
         return
-    params = {k: float(v) for k, v in (p.split("=", 1) for p in a.param)}
+    params = parse_params(a.param)
     recs, evrecs = run(a.split, data, params)
     if a.split == "clean":
-        fa = sum(r["n_expr"] for r in recs)
-        dur = sum(r["duration"] for r in recs)
-        flashes = sum(e.kind == "brow_flash" for r in recs for e in r["events"])
-        own = sum(r["own_eye"] for r in recs)
+        s = clean_summary(recs)
+        fa, dur, flashes, own = s["events"], s["seconds"], s["brow_flashes"], s["source_own_events"]
         print(f"## clean (nothing injected): {fa} expression events in {dur:.0f} s = {fa / dur * 60:.2f} per min "
               f"(and {flashes} brow flashes); {own} of them are the source's own expressions seen by eye "
               f"(bench/source_expressions.csv): not counting those, {(fa - own) / dur * 60:.2f} per min")
@@ -469,8 +483,6 @@ def main() -> None:
                     if e.kind in ("micro", "macro")
                 )
             )
-        s = {"false_alarms_per_min": round(fa / dur * 60, 2), "events": fa, "seconds": dur, "brow_flashes": flashes,
-             "source_own_events": own, "false_alarms_per_min_not_source": round((fa - own) / dur * 60, 2)}
     else:
         s = summarise(recs, evrecs)
         print(show(a.split, s))
