@@ -37,10 +37,11 @@ P = [f"p_{e}" for e in EMOTIONS]
 def recomputed(df: pd.DataFrame) -> np.ndarray | None:
     """The installed microcue's probabilities for these rows, or None if it has no row-level function."""
     try:
-        from microcue.signals.emotions import row_probs
+        from microcue.signals.emotions import held_speech, row_probs
     except ImportError:
         return None
-    return row_probs(df[list(AU_NAMES)].to_numpy(float), df["mouth_activity"].to_numpy(float))
+    speech = held_speech(df["time_s"].to_numpy(float), df["mouth_activity"].to_numpy(float))
+    return row_probs(df[list(AU_NAMES)].to_numpy(float), speech)
 
 
 def talking(df: pd.DataFrame) -> np.ndarray:
