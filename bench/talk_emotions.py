@@ -91,7 +91,7 @@ def main() -> int:
     reps = []
     for d in sorted(p for p in args.runs.iterdir() if (p / "signals.parquet").exists()):
         df = pd.read_parquet(d / "signals.parquet")
-        for pid, part in df.groupby("participant"):
+        for _pid, part in df.groupby("participant"):
             reps.append(clip_report(d.name, part.sort_values("time_s"), [r for r in labels if r["clip"] == d.name]))
     if args.clean:
         for f in sorted((HERE / "out" / "spotting_v2" / "signals").glob("*_clean.parquet")):
