@@ -11,8 +11,9 @@ For every label row with an emotion it checks whether the most probable class of
 labelled window is that emotion.
 
 Two columns: ``stored`` = the p_* columns as the run wrote them; ``now`` = the probabilities recomputed from the
-same rows' AU deltas and mouth activity by the installed microcue (``microcue.signals.emotions.row_probs``), so a
-change to how probabilities are made is measured without re-running the face model.
+same rows' AU deltas (and mouth activity, where the installed microcue has ``row_probs``) by the installed
+microcue and its calibration, so a change to how probabilities are made is measured without re-running the face
+model.
 """
 
 from __future__ import annotations
@@ -36,12 +37,14 @@ P = [f"p_{e}" for e in EMOTIONS]
 
 def recomputed(df: pd.DataFrame) -> np.ndarray | None:
     """The installed microcue's probabilities for these rows, or None if it has no row-level function."""
+    au = df[list(AU_NAMES)].to_numpy(float)
     try:
         from microcue.signals.emotions import held_speech, row_probs
-    except ImportError:
-        return None
-    speech = held_speech(df["time_s"].to_numpy(float), df["mouth_activity"].to_numpy(float))
-    return row_probs(df[list(AU_NAMES)].to_numpy(float), speech)
+    except ImportError:  # the signal stage's plain call (a calibration change is measured this way)
+        from microcue.signals.emotions import emotion_probs
+
+        return emotion_probs(au)
+    return row_probs(au, held_speech(df["time_s"].to_numpy(float), df["mouth_activity"].to_numpy(float)))
 
 
 def talking(df: pd.DataFrame) -> np.ndarray:
