@@ -48,12 +48,12 @@ def recomputed(df: pd.DataFrame) -> np.ndarray | None:
 
 
 def talking(df: pd.DataFrame) -> np.ndarray:
-    try:
-        from microcue.signals.emotions import SPEECH_BAND
-    except ImportError:  # before SPEECH_BAND existed: the spotter's default speech band
-        SPEECH_BAND = (0.03, 0.08)
-    lo, hi = SPEECH_BAND
-    return df["mouth_activity"].to_numpy(float) >= 0.5 * (lo + hi)
+    """Rows where the mouth moves in a talking rhythm, as the event spotter decides it without audio:
+    ``mouth_activity`` at or above the middle of its speech band (``speech_lo`` .. ``speech_hi``)."""
+    from microcue.events import EventSpotter
+
+    sp = EventSpotter()
+    return df["mouth_activity"].to_numpy(float) >= 0.5 * (sp.speech_lo + sp.speech_hi)
 
 
 def clip_report(name: str, df: pd.DataFrame, rows: list[dict]) -> dict:
