@@ -13,6 +13,7 @@ from microcue.evaluation.images import (
     ImageLandmarker,
     evaluate_images,
     format_report,
+    load_rgb,
     prepare_image,
     score_predictions,
 )
@@ -70,6 +71,22 @@ def test_evaluate_images_end_to_end(tmp_path, astronaut_face_crop):
         evaluate_images(tmp_path / "bad.csv")
     with pytest.raises(InputNotFoundError):
         evaluate_images(tmp_path / "missing.csv")
+
+
+def test_images_opencv_cannot_read_are_decoded_by_ffmpeg(tmp_path, astronaut_face_crop):
+    # OpenCV has no GIF reader: such a file in a labelled set used to stop the whole evaluation
+    pil = pytest.importorskip("PIL.Image")
+    pil.fromarray(astronaut_face_crop).save(tmp_path / "face.gif")
+    assert cv2.imread(str(tmp_path / "face.gif")) is None
+    rgb = load_rgb(tmp_path / "face.gif")
+    assert rgb.shape == astronaut_face_crop.shape and rgb.dtype == np.uint8
+    assert np.abs(rgb.astype(int) - astronaut_face_crop).mean() < 12  # a 256-colour palette, the same picture
+    (tmp_path / "labels.csv").write_text("path,label\nface.gif,happiness\n")
+    r = evaluate_images(tmp_path / "labels.csv")
+    assert r["faces_not_found"] == 0 and r["per_class_recall"]["happiness"] == 1.0
+    (tmp_path / "noise.jpg").write_bytes(np.random.default_rng(0).integers(0, 255, 4000, dtype=np.uint8).tobytes())
+    with pytest.raises(InvalidInputError, match="noise.jpg"):
+        load_rgb(tmp_path / "noise.jpg")
 
 
 @pytest.mark.skipif(not (DATA / "muxspace__facial_expressions" / "labels.csv").exists(),

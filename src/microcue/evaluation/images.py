@@ -87,16 +87,37 @@ def prepare_image(image: np.ndarray, *, pad_frac: float = 0.5, min_side: int = 3
 
 
 def load_rgb(path: str | Path) -> np.ndarray:
-    """Read an image file as RGB uint8 (grey files become 3 identical channels)."""
+    """Read an image file as RGB uint8 (grey files become 3 identical channels).
+
+    OpenCV reads the usual formats (JPEG, PNG, BMP, TIFF, WebP, with EXIF orientation applied); what it cannot
+    read (GIF, for one) is decoded by FFmpeg through PyAV, first frame only."""
     import cv2
 
     p = Path(path)
     if not p.is_file():
         raise InputNotFoundError(f"image not found: {p}")
     bgr = cv2.imread(str(p), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise InvalidInputError(f"cannot decode image {p}: not an image OpenCV can read")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    if bgr is not None:
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    rgb = _decode_with_av(p)
+    if rgb is None:
+        raise InvalidInputError(f"cannot decode image {p}: not an image OpenCV or FFmpeg can read")
+    return rgb
+
+
+def _decode_with_av(path: Path) -> np.ndarray | None:
+    """The first frame of an image file FFmpeg can read (GIF, ...) as RGB uint8, or None."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return None
+            for frame in container.decode(video=0):
+                return np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+    except (av.FFmpegError, OSError, ValueError):
+        return None
+    return None
 
 
 PREPARATIONS: tuple[dict[str, Any], ...] = (
