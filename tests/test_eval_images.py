@@ -87,6 +87,9 @@ def test_images_opencv_cannot_read_are_decoded_by_ffmpeg(tmp_path, astronaut_fac
     (tmp_path / "noise.jpg").write_bytes(np.random.default_rng(0).integers(0, 255, 4000, dtype=np.uint8).tobytes())
     with pytest.raises(InvalidInputError, match="noise.jpg"):
         load_rgb(tmp_path / "noise.jpg")
+    (tmp_path / "labels.csv").write_text("path,label\nface.gif,happiness\nnoise.jpg,neutral\n")
+    with pytest.raises(InvalidInputError, match="noise.jpg"):
+        evaluate_images(tmp_path / "labels.csv")
 
 
 @pytest.mark.skipif(not (DATA / "muxspace__facial_expressions" / "labels.csv").exists(),

@@ -288,6 +288,8 @@ def evaluate_images(labels_csv: str | Path, *, root: str | Path | None = None) -
     for p, _ in rows:
         if not p.is_file():
             raise InputNotFoundError(f"image listed in {labels_csv} not found: {p}")
+    for p, _ in rows:  # a file that is no image stops the run now, not after the face model has run on the rest
+        load_rgb(p)
     feats = extract_features([p for p, _ in rows])
     y_true = [lab for _, lab in rows]
     return score_predictions(y_true, classify_aus(feats))
