@@ -6,7 +6,9 @@
 RUNS holds ``microcue analyze VIDEO -o RUNS/NAME`` for the audited clips of bench/natural_names.py (the by-eye labels
 in bench/natural_names.csv). For each clip it reports, over the frames where the mouth moves in a speech rhythm
 (``mouth_activity`` at or above the middle of the speech band) and that lie outside every label row with an
-emotion or ``unsure``, the share whose most probable class is an emotion rather than neutral, and the mean valence.
+emotion or ``unsure``, the share whose most probable class is an emotion rather than neutral, and the mean valence;
+over the other frames outside those rows (the mouth still or slow: *quiet* frames, mostly a face at rest, though
+expressions nobody labelled are among them), the share read as neutral.
 For every label row with an emotion it checks whether the most probable class of the mean probabilities over the
 labelled window is that emotion.
 
@@ -62,8 +64,10 @@ def clip_report(name: str, df: pd.DataFrame, rows: list[dict]) -> dict:
     for r in rows:
         if r["by_eye"] != "none":
             outside &= ~((t >= float(r["onset_s"])) & (t <= float(r["offset_s"])))
-    sel = talking(df) & outside
-    out = {"clip": name, "talk_frames": int(sel.sum())}
+    talk = talking(df)
+    sel = talk & outside
+    rest = ~talk & outside
+    out = {"clip": name, "talk_frames": int(sel.sum()), "rest_frames": int(rest.sum())}
     versions = {"stored": df[P].to_numpy(float)}
     now = recomputed(df)
     if now is not None:
@@ -74,6 +78,7 @@ def clip_report(name: str, df: pd.DataFrame, rows: list[dict]) -> dict:
         val, _ = valence_arousal(p, au)
         out[f"{key}_emotion_share"] = float(np.mean(top[sel] != 0)) if sel.any() else float("nan")
         out[f"{key}_valence"] = float(np.mean(val[sel])) if sel.any() else float("nan")
+        out[f"{key}_rest_neutral"] = float(np.mean(top[rest] == 0)) if rest.any() else float("nan")
         named = []
         for r in rows:
             if r["by_eye"] in EMOTIONS:
@@ -112,6 +117,10 @@ def main() -> int:
                 share = sum(r[f"{k}_emotion_share"] * r["talk_frames"] for r in sel if r["talk_frames"]) / n
                 val = sum(r[f"{k}_valence"] * r["talk_frames"] for r in sel if r["talk_frames"]) / n
                 print(f"{k}: {group} talking frames {n}: read as an emotion {share:.3f}, mean valence {val:+.3f}")
+            n = sum(r["rest_frames"] for r in sel)
+            if n:
+                share = sum(r[f"{k}_rest_neutral"] * r["rest_frames"] for r in sel if r["rest_frames"]) / n
+                print(f"{k}: {group} quiet frames {n}: read as neutral {share:.3f}")
         lab = [x for r in reps for x in r[f"{k}_labelled"]]
         right = sum(got == want for _, want, got in lab)
         print(f"{k}: labelled expressions whose mean probabilities name them: {right} of {len(lab)}")
