@@ -250,3 +250,30 @@ def test_html_escapes_transcript_text(tmp_path):
                           utterances=[Utterance(0.0, 2.0, "Dana", "<script>alert(1)</script>", 1)], summary=SUMMARY)
     html = paths["html"].read_text()
     assert "<script>alert(1)</script>" not in html and "<b>x</b>" not in html
+
+
+def test_valence_is_dotted_while_the_person_talks():
+    """The per-frame emotions read parted lips as fear / surprise, so the timeline marks the talking stretches of
+    the valence line (mouth moving in a speech rhythm, held 0.25 s) as a separate dotted trace."""
+    from microcue.report.timeline import participant_figure
+
+    t = np.round(np.arange(0, 10, 0.04), 3)
+    speaking = (t >= 3.0) & (t < 6.0)
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame(dict(time_s=t, valence=np.where(speaking, -0.4, 0.3), engagement=0.6,
+                             mouth_activity=np.where(speaking, 0.07 + 0.01 * rng.random(len(t)), 0.005)))
+    fig = participant_figure("P1", "Dana", rows, [], [], [], t_range=(0.0, 10.0))
+    solid = next(tr for tr in fig.data if tr.name == "Valence")
+    dotted = next(tr for tr in fig.data if tr.meta == "signals-talking")
+    assert dotted.line.dash == "dot"
+    x = np.array(solid.x, float)
+    on_solid = np.array([v is not None for v in solid.y])
+    on_dotted = np.array([v is not None for v in dotted.y])
+    assert not on_solid[(x > 2.75) & (x < 6.2)].any()  # talking, held 0.25 s either side
+    assert on_solid[(x < 2.7) | (x > 6.3)].all()
+    assert on_dotted[(x >= 3.0) & (x < 6.0)].all() and not on_dotted[(x < 2.6) | (x > 6.4)].any()
+    assert (on_solid | on_dotted).all()  # one continuous line, no hole at the joins
+    # a face that never talks has no dotted trace
+    quiet = rows.assign(mouth_activity=0.005)
+    assert all(tr.meta != "signals-talking" for tr in participant_figure(
+        "P1", "Dana", quiet, [], [], [], t_range=(0.0, 10.0)).data)

@@ -39,6 +39,9 @@ MAX_POINTS = 3000
 """Longest line drawn per participant; longer recordings are averaged into equal time bins."""
 GAP_S = 1.0
 """A break in the face measurements longer than this breaks the line (gaps are real, not filled in)."""
+TALK_HOLD_S = 0.25
+"""A row counts as talking when the mouth moves in a speech rhythm within this many seconds of it (the pauses
+between words keep the lips parted)."""
 
 
 def plotly_js() -> str:
@@ -68,13 +71,39 @@ def _ticks(t0: float, t1: float) -> tuple[list[float], list[str]]:
     return vals, [fmt_time(v) for v in vals]
 
 
-def _series(rows, t0: float, t1: float) -> tuple[list, list, list]:
-    """(times, valence, engagement) as lists, binned to at most MAX_POINTS, with None at gaps."""
+def talking(rows):
+    """Boolean per row: the face's mouth moves in a speech rhythm (``mouth_activity`` at or above the middle of the
+    event spotter's speech band, the rule docs/signals.md states for the p_* columns' known limit), held
+    ``TALK_HOLD_S`` either side. Rows without ``mouth_activity`` are not talking."""
     import numpy as np
 
+    from microcue.events import EventSpotter
+
+    t = rows["time_s"].to_numpy(float)
+    if "mouth_activity" not in rows:
+        return np.zeros(len(t), bool)
+    sp = EventSpotter()
+    on = np.nan_to_num(rows["mouth_activity"].to_numpy(float)) >= 0.5 * (sp.speech_lo + sp.speech_hi)
+    on_t = t[on]
+    if not len(on_t):
+        return on
+    # nearest talking row in time, on either side (rows are in time order)
+    j = np.searchsorted(on_t, t)
+    after = np.abs(on_t[np.minimum(j, len(on_t) - 1)] - t)
+    before = np.abs(t - on_t[np.maximum(j - 1, 0)])
+    return np.minimum(after, before) <= TALK_HOLD_S
+
+
+def _series(rows, t0: float, t1: float) -> tuple[list, list, list, list]:
+    """(times, valence, engagement, talking) as lists, binned to at most MAX_POINTS, with None at gaps (a bin
+    talks when most of its rows do)."""
+    import numpy as np
+
+    rows = rows.sort_values("time_s", kind="stable")
     t = rows["time_s"].to_numpy(float)
     v = rows["valence"].to_numpy(float) if "valence" in rows else np.full(len(t), np.nan)
     e = rows["engagement"].to_numpy(float) if "engagement" in rows else np.full(len(t), np.nan)
+    k = talking(rows).astype(float)
     if len(t) > MAX_POINTS:
         width = (t1 - t0) / MAX_POINTS
         b = np.minimum(((t - t0) / width).astype(int), MAX_POINTS - 1)
@@ -83,14 +112,26 @@ def _series(rows, t0: float, t1: float) -> tuple[list, list, list]:
         t = np.bincount(b, t, minlength=MAX_POINTS)[keep] / cnt
         v = np.bincount(b, np.nan_to_num(v), minlength=MAX_POINTS)[keep] / cnt
         e = np.bincount(b, np.nan_to_num(e), minlength=MAX_POINTS)[keep] / cnt
-    ts, vs, es = [], [], []
+        k = np.bincount(b, k, minlength=MAX_POINTS)[keep] / cnt
+    ts, vs, es, ks = [], [], [], []
     for i in range(len(t)):
         if i and t[i] - t[i - 1] > GAP_S:
-            ts.append(None), vs.append(None), es.append(None)
+            ts.append(None), vs.append(None), es.append(None), ks.append(False)
         ts.append(round(float(t[i]), 3))
         vs.append(None if math.isnan(v[i]) else round(float(v[i]), 3))
         es.append(None if math.isnan(e[i]) else round(float(e[i]), 3))
-    return ts, vs, es
+        ks.append(bool(k[i] >= 0.5))
+    return ts, vs, es, ks
+
+
+def _split_valence(ts: list, vs: list, ks: list) -> tuple[list, list]:
+    """The valence line in two: while quiet (solid) and while talking (dotted); each talking stretch reaches one
+    point into its quiet neighbours, so the two join into one line."""
+    quiet = [v if not k else None for v, k in zip(vs, ks)]
+    n = len(vs)
+    talk = [v if (ks[i] or (i and ks[i - 1] and ts[i] is not None) or (i + 1 < n and ks[i + 1] and ts[i] is not None))
+            else None for i, v in enumerate(vs)]
+    return quiet, talk
 
 
 def _value_at(ts: list, vs: list, t: float) -> float:
@@ -103,24 +144,33 @@ def _value_at(ts: list, vs: list, t: float) -> float:
 
 def participant_figure(pid: str, name: str, rows, events: Iterable, cues: Iterable, utterances: Sequence,
                        *, t_range: tuple[float, float]):
-    """A two-row Plotly figure for one participant (valence on top, engagement below)."""
+    """A two-row Plotly figure for one participant (valence on top, engagement below; valence dotted while the
+    person talks, where the per-frame emotions read speech as fear or surprise: docs/signals.md)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     t0, t1 = t_range
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.62, 0.38])
-    ts, vs, es = _series(rows, t0, t1) if rows is not None and len(rows) else ([], [], [])
-    def line_hover(x, v, e) -> str:
+    ts, vs, es, ks = _series(rows, t0, t1) if rows is not None and len(rows) else ([], [], [], [])
+
+    def line_hover(x, v, e, k) -> str:
         if x is None:
             return ""
         vals = " · ".join(s for s in (f"valence {v:+.2f}" if v is not None else "",
                                       f"engagement {e:.2f}" if e is not None else "") if s)
-        return f"<b>{fmt_time(x)}</b> {vals}" + _said(utterances, x)
+        note = "<br><i>talking: parted lips read as fear or surprise, so valence reads low</i>" if k else ""
+        return f"<b>{fmt_time(x)}</b> {vals}" + note + _said(utterances, x)
 
-    hover = [line_hover(x, v, e) for x, v, e in zip(ts, vs, es)]
-    fig.add_trace(go.Scatter(x=ts, y=vs, mode="lines", name="Valence", line=dict(color=VALENCE_COLOR, width=2),
+    hover = [line_hover(x, v, e, k) for x, v, e, k in zip(ts, vs, es, ks)]
+    quiet, talk = _split_valence(ts, vs, ks)
+    fig.add_trace(go.Scatter(x=ts, y=quiet, mode="lines", name="Valence", line=dict(color=VALENCE_COLOR, width=2),
                              text=hover, hovertemplate="%{text}<extra></extra>", connectgaps=False,
                              meta="signals"), row=1, col=1)
+    if any(v is not None for v in talk):
+        fig.add_trace(go.Scatter(x=ts, y=talk, mode="lines", name="Valence while talking (less reliable)",
+                                 line=dict(color=VALENCE_COLOR, width=1.5, dash="dot"), opacity=0.6, text=hover,
+                                 hovertemplate="%{text}<extra></extra>", connectgaps=False, meta="signals-talking"),
+                      row=1, col=1)
     fig.add_trace(go.Scatter(x=ts, y=es, mode="lines", name="Engagement", text=hover,
                              line=dict(color=ENGAGEMENT_COLOR, width=2), fill="tozeroy",
                              fillcolor="rgba(42,157,143,0.10)", hovertemplate="%{text}<extra></extra>",
