@@ -54,8 +54,7 @@ def talking(df: pd.DataFrame) -> np.ndarray:
     ``mouth_activity`` at or above the middle of its speech band (``speech_lo`` .. ``speech_hi``)."""
     from microcue.events import EventSpotter
 
-    sp = EventSpotter()
-    return df["mouth_activity"].to_numpy(float) >= 0.5 * (sp.speech_lo + sp.speech_hi)
+    return EventSpotter().speech_degree(df["mouth_activity"].to_numpy(float)) >= 0.5
 
 
 def clip_report(name: str, df: pd.DataFrame, rows: list[dict]) -> dict:

@@ -291,6 +291,12 @@ class EventSpotter:
         self.pose_hist_ = PoseHistory()
 
     # ------------------------------------------------------------------------------------------------ public
+    def speech_degree(self, mouth_activity):
+        """How much the mouth moves like talking, 0..1 (``speech_lo`` -> 0, ``speech_hi`` -> 1; a float or an
+        array). At or above 0.5 a row counts as talking (without an audio VAD)."""
+        span = max(self.speech_hi - self.speech_lo, 1e-9)
+        return np.clip((np.asarray(mouth_activity, dtype=float) - self.speech_lo) / span, 0.0, 1.0)
+
     def update(self, row: dict) -> list[ExpressionEvent]:
         """Take the next row (time order); return the events confirmed by it (usually none)."""
         t = float(row["time_s"])
@@ -368,7 +374,7 @@ class EventSpotter:
         m = 0.0 if math.isnan(m) else m
         audio = row.get("speech")
         audio = None if audio is None or (isinstance(audio, float) and math.isnan(audio)) else float(audio)
-        speech = min(max((m - self.speech_lo) / max(self.speech_hi - self.speech_lo, 1e-9), 0.0), 1.0)
+        speech = float(self.speech_degree(m))
         # talking now: the audio VAD when the row has it (row["speech"]), else the mouth-opening rhythm
         self.talk_ = audio if audio is not None else float(speech >= 0.5)
         self.closed_ = float(not math.isnan(blink) and blink > 0.5)

@@ -82,8 +82,7 @@ def talking(rows):
     t = rows["time_s"].to_numpy(float)
     if "mouth_activity" not in rows:
         return np.zeros(len(t), bool)
-    sp = EventSpotter()
-    on = np.nan_to_num(rows["mouth_activity"].to_numpy(float)) >= 0.5 * (sp.speech_lo + sp.speech_hi)
+    on = EventSpotter().speech_degree(np.nan_to_num(rows["mouth_activity"].to_numpy(float))) >= 0.5
     on_t = t[on]
     if not len(on_t):
         return on
