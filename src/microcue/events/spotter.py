@@ -30,6 +30,7 @@ from microcue.events.laterality import apex_laterality, side_laterality
 from microcue.events.pose_gate import PoseHistory, pose_change, pose_explained
 from microcue.events.pose_gate import as_float as _num
 from microcue.events.types import ExpressionEvent
+from microcue.signals.emotions import SPEECH_BAND, speech_degree
 
 _UPPER_MASK = np.array([a in UPPER_CH and a not in SUPPORT for a in CHANNELS])
 _STARTS = np.array([a not in SUPPORT for a in CHANNELS])
@@ -205,8 +206,8 @@ class EventSpotter:
         noise_from_all: bool = False,
         noise_window_s: float = 10.0,
         warmup_s: float = 1.0,
-        speech_lo: float = 0.03,
-        speech_hi: float = 0.08,
+        speech_lo: float = SPEECH_BAND[0],
+        speech_hi: float = SPEECH_BAND[1],
         speech_gain: float = 3.0,
         blink_level: float = 0.15,
         min_quality: float = 0.3,
@@ -294,8 +295,7 @@ class EventSpotter:
     def speech_degree(self, mouth_activity):
         """How much the mouth moves like talking, 0..1 (``speech_lo`` -> 0, ``speech_hi`` -> 1; a float or an
         array). At or above 0.5 a row counts as talking (without an audio VAD)."""
-        span = max(self.speech_hi - self.speech_lo, 1e-9)
-        return np.clip((np.asarray(mouth_activity, dtype=float) - self.speech_lo) / span, 0.0, 1.0)
+        return speech_degree(mouth_activity, (self.speech_lo, self.speech_hi))
 
     def update(self, row: dict) -> list[ExpressionEvent]:
         """Take the next row (time order); return the events confirmed by it (usually none)."""

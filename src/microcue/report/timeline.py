@@ -144,7 +144,7 @@ def _value_at(ts: list, vs: list, t: float) -> float:
 def participant_figure(pid: str, name: str, rows, events: Iterable, cues: Iterable, utterances: Sequence,
                        *, t_range: tuple[float, float]):
     """A two-row Plotly figure for one participant (valence on top, engagement below; valence dotted while the
-    person talks, where the per-frame emotions read speech as fear or surprise: docs/signals.md)."""
+    person talks, where the per-frame emotions are less reliable: docs/signals.md, p_* columns)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -157,7 +157,8 @@ def participant_figure(pid: str, name: str, rows, events: Iterable, cues: Iterab
             return ""
         vals = " · ".join(s for s in (f"valence {v:+.2f}" if v is not None else "",
                                       f"engagement {e:.2f}" if e is not None else "") if s)
-        note = "<br><i>talking: parted lips read as fear or surprise, so valence reads low</i>" if k else ""
+        note = ("<br><i>talking: the mouth's movements are left out, the rest of the face reads less reliably</i>"
+                if k else "")
         return f"<b>{fmt_time(x)}</b> {vals}" + note + _said(utterances, x)
 
     hover = [line_hover(x, v, e, k) for x, v, e, k in zip(ts, vs, es, ks)]

@@ -15,6 +15,7 @@ docs/model-card-emotion.md.
 from __future__ import annotations
 
 import json
+from collections import deque
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,66 @@ def _default_model() -> EmotionModel:
 def emotion_probs(au_delta: np.ndarray, *, model: EmotionModel | None = None) -> np.ndarray:
     """Probabilities of ``EMOTIONS`` for AU deltas ``(..., len(AU_NAMES))`` -> ``(..., 8)`` (rows sum to 1)."""
     return (model or _default_model()).probs(au_delta)
+
+
+SPEECH_BAND = (0.03, 0.08)
+"""``mouth_activity`` (the standard deviation of the lip opening over 0.5 s, in inter-ocular distances) from which
+a face counts as starting to talk, and as fully talking. The event spotter uses the same band (``speech_lo``,
+``speech_hi``)."""
+SPEECH_AUS: tuple[str, ...] = ("au25", "au26", "au27", "au16", "au18", "au20", "au22", "au23", "au24", "au28",
+                               "au17")
+"""AUs that articulation makes: lips apart and the jaw, the lips' shaping, the chin. While a face talks they are
+speech, not expression, and the emotion model does not read them (:func:`speech_gated`). The lip corners (AU12,
+AU14, AU15), the upper lip (AU10), the nose (AU9) and the upper face still count. Measured in
+bench/TALK_EMOTIONS_DECLARED.md and kept by bench/TALK_EMOTIONS_2_DECLARED.md: on posed photos parted lips mean fear
+or surprise, so without this a plain conversation read as fear."""
+_SPEECH_IDX = [i for i, n in enumerate(AU_NAMES) if n.split("_")[0] in SPEECH_AUS]
+
+
+def speech_degree(mouth_activity: float | np.ndarray, band: tuple[float, float] = SPEECH_BAND) -> np.ndarray:
+    """0 (the mouth is still or moves slowly) .. 1 (it opens and closes in the rhythm of talking), over ``band``
+    (default :data:`SPEECH_BAND`; the event spotter passes its own ``speech_lo``, ``speech_hi``). NaN reads 0."""
+    lo, hi = band
+    m = np.nan_to_num(np.asarray(mouth_activity, dtype=np.float64), nan=0.0)
+    return np.clip((m - lo) / max(hi - lo, 1e-9), 0.0, 1.0)
+
+
+class SpeechHold:
+    """A talker's speech degree, held at its largest value over the last ``window_s`` seconds: the lips stay
+    parted in the short pauses between words, where the mouth's activity dips. Streaming, bounded memory."""
+
+    def __init__(self, window_s: float = 0.5) -> None:
+        self.window_s = window_s
+        self.recent_: deque[tuple[float, float]] = deque()
+
+    def update(self, t: float, mouth_activity: float) -> float:
+        """The held speech degree at time ``t`` (seconds, increasing) given this row's ``mouth_activity``."""
+        s = float(speech_degree(mouth_activity))
+        while self.recent_ and self.recent_[-1][1] <= s:
+            self.recent_.pop()  # a monotone queue: the front is the window's maximum
+        self.recent_.append((t, s))
+        while self.recent_[0][0] < t - self.window_s:
+            self.recent_.popleft()
+        return self.recent_[0][1]
+
+
+def held_speech(times: np.ndarray, mouth_activity: np.ndarray, window_s: float = 0.5) -> np.ndarray:
+    """:class:`SpeechHold` over one person's rows in time order (for stored signal rows)."""
+    hold = SpeechHold(window_s)
+    return np.array([hold.update(float(t), float(m)) for t, m in zip(times, mouth_activity)])
+
+
+def speech_gated(au_delta: np.ndarray, speech: float | np.ndarray) -> np.ndarray:
+    """AU deltas ``(..., n_aus)`` with :data:`SPEECH_AUS` scaled by ``1 - speech`` (``speech`` ``(...)`` in 0..1)."""
+    d = np.array(au_delta, dtype=np.float64)
+    d[..., _SPEECH_IDX] *= (1.0 - np.asarray(speech, dtype=np.float64))[..., None]
+    return d
+
+
+def row_probs(au_delta: np.ndarray, speech: float | np.ndarray, *, model: EmotionModel | None = None) -> np.ndarray:
+    """The probabilities of a signal row (video): :func:`emotion_probs` of the AU deltas with the AUs of talking
+    gated by the row's held speech degree (:class:`SpeechHold`). ``(..., n_aus)``, ``(...)`` -> ``(..., 8)``."""
+    return emotion_probs(speech_gated(au_delta, speech), model=model)
 
 
 def valence_arousal(probs: np.ndarray, au_delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

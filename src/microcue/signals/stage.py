@@ -20,7 +20,7 @@ from microcue.signals import gaze as gz
 from microcue.signals.aus import AU_NAMES, compute_aus
 from microcue.signals.baseline import NeutralBaseline
 from microcue.signals.baseline import expressivity as expressivity_of
-from microcue.signals.emotions import EMOTIONS, confidence, emotion_probs, valence_arousal
+from microcue.signals.emotions import EMOTIONS, SpeechHold, confidence, row_probs, valence_arousal
 
 RAW_AU = tuple(f"raw_{a}" for a in AU_NAMES)
 
@@ -49,6 +49,7 @@ class _Person:
         self.baseline = NeutralBaseline()
         self.scale_ref: float | None = None
         self.mouth: deque[tuple[float, float]] = deque(maxlen=512)  # (time_s, opening); bounded
+        self.speech = SpeechHold()  # is the mouth talking (held over the pauses between words)
 
 
 class SignalStage:
@@ -99,8 +100,6 @@ class SignalStage:
             person = self.people_[key] = _Person()
         aus_raw = np.array([raw[k] for k in RAW_AU], float)
         delta = person.baseline.update(aus_raw, quality=raw["quality"])
-        probs = emotion_probs(delta)
-        valence, arousal = valence_arousal(probs, delta)
         iod = raw["iod_px"]
         t = raw["time_s"]
         if person.scale_ref is None:
@@ -113,6 +112,8 @@ class SignalStage:
         while person.mouth and person.mouth[0][0] < t - self.mouth_window_s:
             person.mouth.popleft()
         activity = float(np.std([v for _, v in person.mouth])) if len(person.mouth) >= 3 else 0.0
+        probs = row_probs(delta, person.speech.update(t, activity))  # talking: its mouth AUs are not expression
+        valence, arousal = valence_arousal(probs, delta)
         expressivity = float(expressivity_of(delta))
         gaze = np.array([raw["gaze_x"], raw["gaze_y"]])
         pose = np.array([raw["yaw"], raw["pitch"], raw["roll"]])
