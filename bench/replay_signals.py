@@ -10,6 +10,15 @@ first) over each clip of a list of ``NAME VIDEO`` lines and keeps its raw rows a
 least 8 rows its own person, ``participant`` = ``P<track id>``) and writes ``RUNS/NAME/signals.parquet`` - the
 layout of ``microcue analyze -o RUNS/NAME``, which bench/natural_names.py, bench/spot_check.py --runs and
 bench/talk_emotions.py read.
+The spotting benchmark's tune / calib / clean clips (v1 and v2) the same way, so a signal-stage candidate is also
+scored on the benchmark without the face model (``spot_check.py --replayed``)::
+
+    python bench/spotting.py list --version 1 --splits tune calib clean >  bench/out/spotting_clips.txt
+    python bench/spotting.py list --version 2 --splits tune calib clean >> bench/out/spotting_clips.txt
+    python bench/replay_signals.py raw --clips bench/out/spotting_clips.txt --out bench/out/spotting_raw  # ~10 min
+    python bench/replay_signals.py signals bench/out/spotting_raw --out SRUNS                       # ~1 min
+    python bench/spot_check.py --replayed SRUNS --runs RUNS
+
 Raw rows hold frames of research-only clips as numbers: keep them under bench/out (gitignored).
 """
 

@@ -4,6 +4,7 @@
     python bench/spot_check.py --param absorb_s=10 --param ...   # a candidate (EventSpotter keyword=value)
     python bench/spot_check.py --runs RUNS                       # + the natural clips (bench/natural_names.py)
     python bench/spot_check.py --heldout ...                     # + held-out v2 and v1: ONCE per declared change
+    python bench/spot_check.py --replayed SRUNS                  # benchmark rows re-made by the installed stage
 
 Rows: benchmark v2 tune / calib (F1, recall and recall beyond chance, precision, emotion accuracy of hits), v2
 clean (false alarms per minute, and without the sources' own expressions), the same for v1, and with ``--runs``
@@ -46,7 +47,12 @@ def main() -> None:
     ap.add_argument("--runs", type=Path, help="folder of microcue analyze runs of the natural clips")
     ap.add_argument("--data", type=Path, default=inject.DEFAULT_DATA)
     ap.add_argument("--heldout", action="store_true", help="also score held-out v2 and v1 (once per declared change)")
+    ap.add_argument("--replayed", type=Path, help="benchmark signal rows from `replay_signals.py signals "
+                    "bench/out/spotting_raw --out SRUNS` (tune / calib / clean) instead of the prepare caches")
     a = ap.parse_args()
+    if a.replayed and a.heldout:
+        ap.error("--replayed has no held-out rows (bench/out/spotting_clips.txt lists tune, calib and clean)")
+    spotting.REPLAYED = a.replayed
     params = spotting.parse_params(a.param)
     print(f"parameters: {params or 'defaults'}")
     splits = ["tune", "calib", "clean"] + (["heldout"] if a.heldout else [])

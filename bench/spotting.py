@@ -45,13 +45,20 @@ VERSIONS = {
 }
 V = VERSIONS[1]
 OUT = V["out"]
+VERSION = 1
+REPLAYED: Path | None = None
+"""When set, :func:`signals_for` reads each clip's signal rows from ``REPLAYED/v<version>_<clip>/signals.parquet``
+(``bench/replay_signals.py signals bench/out/spotting_raw --out REPLAYED``: the rows re-made from the clips' kept
+face rows by the installed signal stage) instead of the ``prepare`` cache: a signal-stage candidate (the neutral,
+the AUs' read-out) is scored on the benchmark in seconds. ``spot_check.py --replayed``."""
 
 
 def use_version(n: int) -> None:
     """Read / write benchmark version ``n`` (1: 10 s clips, the default; 2: 40 s clips)."""
-    global V, OUT
+    global V, OUT, VERSION
     V = VERSIONS[n]
     OUT = V["out"]
+    VERSION = n
 
 
 def clips(split: str) -> list[tuple[str, int, int | None]]:
@@ -133,7 +140,11 @@ def signals_for(key: str, fps: int, seed: int | None, data: Path):
     video, truth = inject.render(key, data, OUT / "_lm", OUT / "clips", fps=fps, seed=seed, clip_s=V["clip_s"],
                                  first_s=V["first_s"])
     sig = OUT / "signals" / f"{video.stem}.parquet"
-    if not sig.exists():
+    if REPLAYED is not None:
+        sig = REPLAYED / f"v{VERSION}_{video.stem}" / "signals.parquet"
+        if not sig.exists():
+            raise FileNotFoundError(f"{sig}: no replayed rows for this clip (bench/replay_signals.py signals)")
+    elif not sig.exists():
         import microcue
 
         sig.parent.mkdir(parents=True, exist_ok=True)
@@ -443,7 +454,9 @@ def plot_reliability(evrecs: list, out: Path, *, title: str, edges=(0.0, 0.3, 0.
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["prepare", "score"])
+    ap.add_argument("cmd", choices=["prepare", "score", "list"],
+                    help="list: print 'v<version>_<clip> VIDEO' for --splits (rendering any missing), the clip list "
+                    "of `replay_signals.py raw` (bench/out/spotting_clips.txt)")
     ap.add_argument("--split", default="heldout", choices=["tune", "calib", "fit", "fitclean", "heldout", "clean"])
     ap.add_argument("--version", type=int, default=1, choices=sorted(VERSIONS),
                     help="2: 40 s clips in bench/out/spotting_v2 (bench/SPOTTING_V2_DECLARED.md)")
@@ -464,6 +477,13 @@ def main() -> None:
     use_version(a.version)
     if a.cmd == "prepare":
         prepare(data, a.splits)
+        return
+    if a.cmd == "list":
+        for split in a.splits:
+            for key, fps, seed in clips(split):
+                video, _ = inject.render(key, data, OUT / "_lm", OUT / "clips", fps=fps, seed=seed,
+                                         clip_s=V["clip_s"], first_s=V["first_s"])
+                print(f"v{a.version}_{video.stem} {video}")
         return
     params = parse_params(a.param)
     recs, evrecs = run(a.split, data, params)
