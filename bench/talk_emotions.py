@@ -51,10 +51,10 @@ def recomputed(df: pd.DataFrame) -> np.ndarray | None:
 
 def talking(df: pd.DataFrame) -> np.ndarray:
     """Rows where the mouth moves in a talking rhythm, as the event spotter decides it without audio:
-    ``mouth_activity`` at or above the middle of its speech band (``speech_lo`` .. ``speech_hi``)."""
-    from microcue.events import EventSpotter
+    ``mouth_activity`` at or above the middle of the speech band (``emotions.SPEECH_BAND``, the spotter's default)."""
+    from microcue.signals.emotions import speech_degree
 
-    return EventSpotter().speech_degree(df["mouth_activity"].to_numpy(float)) >= 0.5
+    return speech_degree(df["mouth_activity"].to_numpy(float)) >= 0.5
 
 
 def clip_report(name: str, df: pd.DataFrame, rows: list[dict]) -> dict:

@@ -248,11 +248,11 @@ def test_a_real_talker_reads_mostly_neutral_not_fear(shared_data, tmp_path):
     """video-retalking's face 2 talks to the camera for 5 s with a calm face (talking in 90 % of its rows). Before the
     speech gate every talking row read as an emotion, 68 % of them fear (bench/TALK_EMOTIONS_2_DECLARED.md)."""
     import microcue
-    from microcue.events import EventSpotter
+    from microcue.signals.emotions import speech_degree
 
     r = microcue.analyze(shared_data / "OpenTalker__video-retalking/examples/face/2.mp4", out_dir=tmp_path, workers=1)
     df = r.signals
-    talking = EventSpotter().speech_degree(df["mouth_activity"].to_numpy(float)) >= 0.5
+    talking = speech_degree(df["mouth_activity"].to_numpy(float)) >= 0.5
     assert talking.mean() > 0.6
     tops = np.array(EMOTIONS)[df[[f"p_{e}" for e in EMOTIONS]].to_numpy(float).argmax(1)][talking]
     assert np.mean(tops != "neutral") < 0.6, dict(zip(*np.unique(tops, return_counts=True)))

@@ -73,16 +73,16 @@ def _ticks(t0: float, t1: float) -> tuple[list[float], list[str]]:
 
 def talking(rows):
     """Boolean per row: the face's mouth moves in a speech rhythm (``mouth_activity`` at or above the middle of the
-    event spotter's speech band, the rule docs/signals.md states for the p_* columns' known limit), held
+    speech band, ``emotions.SPEECH_BAND``, which the event spotter and the emotion read-out use too), held
     ``TALK_HOLD_S`` either side. Rows without ``mouth_activity`` are not talking."""
     import numpy as np
 
-    from microcue.events import EventSpotter
+    from microcue.signals.emotions import speech_degree
 
     t = rows["time_s"].to_numpy(float)
     if "mouth_activity" not in rows:
         return np.zeros(len(t), bool)
-    on = EventSpotter().speech_degree(np.nan_to_num(rows["mouth_activity"].to_numpy(float))) >= 0.5
+    on = speech_degree(rows["mouth_activity"].to_numpy(float)) >= 0.5
     on_t = t[on]
     if not len(on_t):
         return on
