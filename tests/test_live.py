@@ -29,6 +29,59 @@ def test_replay_clock_makes_frames_due_in_real_time(astronaut_mp4):
     assert sum(slept) > 0.9 * (astronaut_mp4.pts[-1] - astronaut_mp4.pts[0])
 
 
+def _replay_with_a_pause(path, *, wait):
+    """Due times of a replay whose consumer is busy for 1 s after the 6th frame (a fake clock)."""
+    now = [100.0]
+
+    def sleep(s):
+        now[0] += s
+
+    src = ReplaySource(path, wait=wait, clock=lambda: now[0], sleep=sleep)
+    got = []
+    for k, (_, due) in enumerate(src):
+        got.append(due)
+        if k == 5:
+            now[0] += 1.0
+    return src, got
+
+
+def test_a_waiting_replay_pauses_its_clock_when_handed_over_late(astronaut_mp4):
+    pts = astronaut_mp4.pts
+    src, got = _replay_with_a_pause(astronaut_mp4.path, wait=True)
+    assert all(abs((got[k] - got[0]) - (pts[k] - pts[0])) < 1e-6 for k in range(6))
+    assert abs(got[6] - (got[5] + 1.0)) < 1e-6  # due when it was handed over: the clock paused with the consumer
+    assert all(abs((got[k] - got[6]) - (pts[k] - pts[6])) < 1e-6 for k in range(6, len(pts)))
+    assert abs(src.start_wall - (100.0 + 1.0 - (pts[6] - pts[5]))) < 1e-6  # what the audio's clock follows
+    _, late = _replay_with_a_pause(astronaut_mp4.path, wait=False)  # a real-time replay keeps its schedule
+    assert all(abs((late[k] - late[0]) - (pts[k] - pts[0])) < 1e-6 for k in range(len(pts)))
+
+
+def _events_with_a_slow_consumer(video, out, *, wait, row_s=0.0):
+    """Replay ``video`` through LiveRunner, each signal row taking ``row_s`` extra seconds (a busy machine)."""
+    import time
+
+    res = LiveRunner(ReplaySource(video, wait=wait), out_dir=out, roles=["center=buyer:Ann"],
+                     provisional=False).run(on_row=lambda row, p: time.sleep(row_s))
+    return res, [(e.kind, round(e.onset_s, 3), round(e.offset_s, 3), e.emotion) for e in res.events]
+
+
+def test_a_waiting_replay_reads_every_frame_and_gives_the_same_events_on_a_busy_machine(tmp_path):
+    """--no-drop: a replay that waits for processing. On a machine too slow for real time (each row takes 60 ms
+    more, 25 fps video) it drops nothing and its events are those of an unhurried run; without waiting, the same
+    slow machine drops frames (and counts them)."""
+    import media
+
+    video = tmp_path / "frown4.mp4"
+    pts = media.astronaut_video(video, seconds=4.0, expression=("frown", 1.5, 2.5))
+    calm, calm_ev = _events_with_a_slow_consumer(video, tmp_path / "calm", wait=True)
+    busy, busy_ev = _events_with_a_slow_consumer(video, tmp_path / "busy", wait=True, row_s=0.06)
+    assert calm.frames_dropped == busy.frames_dropped == 0
+    assert calm.frames_processed == busy.frames_processed == len(pts)
+    assert busy_ev == calm_ev and any(k in ("micro", "macro") and on < 2.5 for k, on, _, _ in busy_ev), busy_ev
+    lossy, _ = _events_with_a_slow_consumer(video, tmp_path / "lossy", wait=False, row_s=0.06)
+    assert lossy.frames_dropped > 0 and lossy.frames_processed + lossy.frames_dropped == lossy.frames_captured
+
+
 def test_live_replay_emits_the_episode_with_timings(tmp_path):
     import media
 
@@ -37,7 +90,8 @@ def test_live_replay_emits_the_episode_with_timings(tmp_path):
     onset, offset = 1.5, 2.5
     out, events_out = tmp_path / "live", tmp_path / "events.jsonl"
     proc = subprocess.run([sys.executable, "-m", "microcue.cli", "live", "--replay", str(video),
-                           "-o", str(out), "--events-out", str(events_out), "--role", "center=buyer:Ann"],
+                           "-o", str(out), "--events-out", str(events_out), "--role", "center=buyer:Ann",
+                           "--no-drop"],  # which events: the same whatever the machine's load
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "dropped" in proc.stdout

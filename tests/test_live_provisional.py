@@ -19,7 +19,7 @@ def frown_session(tmp_path_factory):
     d = tmp_path_factory.mktemp("prov")
     video = d / "frown6.mp4"
     media.astronaut_video(video, seconds=6.0, expression=("frown", 1.5, 2.5))
-    res = LiveRunner(ReplaySource(video), out_dir=d / "out", events_out=d / "events.jsonl",
+    res = LiveRunner(ReplaySource(video, wait=True), out_dir=d / "out", events_out=d / "events.jsonl",
                      roles=["center=buyer:Ann"]).run()
     recs = [json.loads(line) for line in (d / "events.jsonl").read_text().splitlines()]
     return res, recs, d

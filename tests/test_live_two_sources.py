@@ -118,7 +118,8 @@ def test_role_for_the_camera_and_for_the_call():
 def test_bad_source_combinations_are_one_line_errors(tmp_path, frown6):
     for args in (["--replay", str(frown6), "--screen", "0,0,10,10"], ["--camera", "0", "--replay-self", str(frown6)],
                  [], ["--replay", str(frown6), "--role", "camera=boss"],
-                 ["--replay", str(frown6), "--role", "camera=seller:Dana"]):
+                 ["--replay", str(frown6), "--role", "camera=seller:Dana"],
+                 ["--screen", "0,0,10,10", "--no-drop"]):  # a live screen cannot wait for processing
         proc = subprocess.run([sys.executable, "-m", "microcue.cli", "live", *args, "--no-panel", "--no-store",
                                "-o", str(tmp_path / "o")], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "error" in proc.stderr, (args, proc.stderr)

@@ -26,8 +26,8 @@ def test_words_come_as_the_replay_reaches_them_and_a_frown_on_price_makes_a_cue(
     out, events_out = tmp_path / "live", tmp_path / "events.jsonl"
     proc = subprocess.run([sys.executable, "-m", "microcue.cli", "live", "--replay", str(video), "--asr-model",
                            str(asr.find_packaged_model()), "--role", "center=buyer:Ann", "--no-panel", "--no-store",
-                           "-o", str(out), "--events-out", str(events_out)], capture_output=True, text=True,
-                          timeout=300)
+                           "--no-drop", "-o", str(out), "--events-out", str(events_out)],
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     recs = [json.loads(line) for line in events_out.read_text().splitlines()]
     words = [r for r in recs if r["type"] == "words"]

@@ -84,7 +84,7 @@ def test_panel_shows_cues_during_a_replay(tmp_path):
             panel.publish(msg)
 
     out = tmp_path / "live"
-    runner = LiveRunner(ReplaySource(video), out_dir=out, roles=["center=buyer:Ann"], flush_every_s=0.2)
+    runner = LiveRunner(ReplaySource(video, wait=True), out_dir=out, roles=["center=buyer:Ann"], flush_every_s=0.2)
     stop = threading.Event()
     tail = _CsvTail(out / "signals.live.csv", on_row, stop)
     errors: list[BaseException] = []
@@ -156,7 +156,7 @@ def test_provisional_cue_is_quieter_until_confirmed(tmp_path):
 
     video = tmp_path / "frown6.mp4"
     media.astronaut_video(video, seconds=6.0, expression=("frown", 1.5, 2.5))
-    LiveRunner(ReplaySource(video), out_dir=tmp_path / "live", events_out=tmp_path / "ev.jsonl",
+    LiveRunner(ReplaySource(video, wait=True), out_dir=tmp_path / "live", events_out=tmp_path / "ev.jsonl",
                roles=["center=buyer:Ann"]).run()
     recs = [json.loads(line) for line in (tmp_path / "ev.jsonl").read_text().splitlines()]
     names = {"P1": "Ann (buyer)"}

@@ -232,6 +232,9 @@ def live(
     max_seconds: Annotated[float | None, typer.Option("--max-seconds", help="Stop after this many seconds.")] = None,
     speed: Annotated[float, typer.Option(
         "--speed", help="Play --replay / --replay-self recordings at this speed (1 = real time).", min=0.05)] = 1.0,
+    no_drop: Annotated[bool, typer.Option(
+        "--no-drop", help="A replay waits for processing instead of dropping frames when the machine falls behind "
+        "(every frame is read; the replay then plays slower than real time). Same recording, same events.")] = False,
     panel: Annotated[bool, typer.Option("--panel/--no-panel", help="Serve the cue panel on 127.0.0.1.")] = True,
     terminal: Annotated[bool, typer.Option("--terminal", help="Show cues in this terminal (Rich).")] = False,
     self_view: Annotated[bool, typer.Option(
@@ -260,7 +263,7 @@ def live(
             raise MicrocueError("--asr-model in live mode reads the --replay file's audio; microphone and "
                                 "system audio capture are not built")
         source, own = open_live_sources(replay=replay, camera=camera, screen=screen, replay_self=replay_self,
-                                        max_seconds=max_seconds, speed=speed)
+                                        max_seconds=max_seconds, speed=speed, wait=no_drop)
         words = None
         if asr_model is not None:
             from microcue.live.live_words import LiveTranscriber, LiveWords

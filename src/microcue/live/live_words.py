@@ -109,6 +109,7 @@ class LiveTranscriber:
                 due = r.start_wall + (t1 - r.first_pts) / r.speed
                 while not self._stopped(due) and self._clock() < due:
                     self._sleep(min(0.05, max(due - self._clock(), 0.0)))
+                    due = r.start_wall + (t1 - r.first_pts) / r.speed  # a waiting replay's clock pauses
                 if self._stopped(due):
                     return  # the session ended before this chunk was heard
                 segments, _ = wm.transcribe(samples, language=self.language, beam_size=1, vad_filter=True,

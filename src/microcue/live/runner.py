@@ -3,7 +3,8 @@
 One or two sources: the call (``--replay`` / ``--screen``; faces are the others, roles by ``--role`` as in
 ``analyze``) and, optionally, the seller's own camera (``--camera`` / ``--replay-self``; its faces are the
 seller's). Each source has its own capture thread and its own bounded queue: when processing falls behind, the
-oldest waiting frame of that source is dropped (and counted per source), never memory. The main thread takes the
+oldest waiting frame of that source is dropped (and counted per source), never memory; a replay made with
+``wait=True`` (``--no-drop``) is held back instead, so every frame is processed. The main thread takes the
 next waiting frame (the sources take turns) and runs it through that source's own FaceStage ->
 SignalStage (a source has its own image coordinates and tracker) and one EventSpotter per participant, the very
 objects ``analyze`` uses. Participants of all sources share one numbering (P1, P2, ... in order of first
@@ -184,7 +185,8 @@ class LiveRunner:
         self_source: the seller's own camera (or a recording played as if it were), or None.
         roles: ``WHERE=ROLE[:NAME]`` for the call's faces, and ``camera=ROLE[:NAME]`` for the self source's
             (see :func:`split_roles`).
-        queue_size: frames that may wait per source; beyond it that source's oldest waiting frame is dropped.
+        queue_size: frames that may wait per source; beyond it that source's oldest waiting frame is dropped
+            (a source whose ``wait`` is true, a ``ReplaySource(wait=True)``, waits for room instead).
         flush_every_s: how often the signal CSV and the events file are flushed to disk.
         provisional: also emit provisional events at an episode's apex (see the module docstring).
         apex_fall: an open episode has passed its apex once its strength is at most this fraction of its peak.
@@ -228,6 +230,9 @@ class LiveRunner:
         try:
             for frame, captured in it:
                 with self._cond:
+                    if getattr(feed.source, "wait", False):  # a replay that waits for processing (--no-drop)
+                        while len(feed.queue) >= feed.queue_size and not self._stop.is_set():
+                            self._cond.wait(timeout=0.5)
                     if len(feed.queue) >= feed.queue_size:
                         feed.queue.popleft()
                         feed.dropped += 1
@@ -269,6 +274,7 @@ class LiveRunner:
                                 if (f := self.feeds[(self._turn + k) % len(self.feeds)]).queue)
                     self._turn = self.feeds.index(feed)
                     frame, captured = feed.queue.popleft()
+                    self._cond.notify_all()  # room in the queue: a waiting replay's capture goes on
                     return feed, frame, captured
                 self._cond.wait(timeout=0.5)
 

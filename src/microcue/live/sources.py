@@ -4,11 +4,15 @@ A session reads the call (``--replay`` or ``--screen``: the others' faces) and/o
 (``--camera``, or ``--replay-self``: a recording played as if it were that camera), at the same time.
 
 - ``ReplaySource``: a recording played at its real speed (how the tests drive live mode). A frame is
-  "captured" when the replay clock makes it due (start + pts / speed), not when it was decoded.
+  "captured" when the replay clock makes it due (start + pts / speed), not when it was decoded. With
+  ``wait=True`` (``--no-drop``) the replay waits for processing instead: every frame is processed and, when the
+  machine falls behind, the replay's clock pauses with it (it plays slower than real time; the words of its
+  audio stay in step with its frames). Same frames in, same events out, whatever the machine's load.
 - ``CameraSource``: a webcam through OpenCV; ``pts_s`` is the capture time since the source started
   (a camera has no container). Capture times are wall-clock time.time() seconds, like the runner's.
 
-Sources never buffer: the runner's bounded queue decides what is dropped when the machine falls behind.
+Sources never buffer: the runner's bounded queue decides what is dropped when the machine falls behind (a source
+whose ``wait`` is true is made to wait for room instead).
 """
 
 from __future__ import annotations
@@ -22,16 +26,21 @@ from microcue.video.frame import Frame
 
 
 class ReplaySource:
-    """A recording replayed in real time (``speed`` x). ``max_seconds`` stops it after that much video."""
+    """A recording replayed in real time (``speed`` x). ``max_seconds`` stops it after that much video.
+
+    ``wait``: the runner waits for room in its queue instead of dropping this source's frames, and the replay
+    clock (``start_wall``) moves on by however late a frame is handed over, so it never runs ahead of its frames.
+    """
 
     def __init__(self, path: str | Path, *, speed: float = 1.0, max_seconds: float | None = None,
-                 clock=time.time, sleep=time.sleep) -> None:
+                 wait: bool = False, clock=time.time, sleep=time.sleep) -> None:
         from microcue.video.file import VideoFileSource
 
         self.source = VideoFileSource(path)
         self.path = Path(path)
         self.speed = float(speed)
         self.max_seconds = max_seconds
+        self.wait = bool(wait)
         self._clock, self._sleep = clock, sleep
         self.name = f"replay:{Path(path).name}"
         self.start_wall: float | None = None
@@ -39,18 +48,20 @@ class ReplaySource:
         self.first_pts: float = 0.0
 
     def __iter__(self) -> Iterator[tuple[Frame, float]]:
-        start_wall = None
         first_pts = None
         for frame in self.source:
             if first_pts is None:
-                first_pts, start_wall = frame.pts_s, self._clock()
-                self.first_pts, self.start_wall = first_pts, start_wall
+                first_pts = frame.pts_s
+                self.first_pts, self.start_wall = first_pts, self._clock()
             if self.max_seconds is not None and frame.pts_s - first_pts >= self.max_seconds:
                 return
-            due = start_wall + (frame.pts_s - first_pts) / self.speed
-            wait = due - self._clock()
-            if wait > 0:
-                self._sleep(wait)
+            due = self.start_wall + (frame.pts_s - first_pts) / self.speed
+            ahead = due - self._clock()
+            if ahead > 0:
+                self._sleep(ahead)
+            elif self.wait:  # handed over late (the runner was behind): the replay clock paused meanwhile
+                self.start_wall -= ahead
+                due -= ahead
             yield frame, due
 
 
@@ -150,13 +161,18 @@ def parse_region(text: str | None) -> tuple[int, int, int, int] | None:
 
 
 def open_live_sources(*, replay: str | Path | None = None, camera: int | None = None, screen: str | None = None,
-                      replay_self: str | Path | None = None, max_seconds: float | None = None, speed: float = 1.0):
+                      replay_self: str | Path | None = None, max_seconds: float | None = None, speed: float = 1.0,
+                      wait: bool = False):
     """The CLI's sources: ``(call, self)``, either may be None but not both.
 
     The call (the others' faces): ``replay`` (a recording) or ``screen`` ("x,y,w,h" or "" = whole screen). The
     seller's own camera: ``camera`` (a webcam number) or ``replay_self`` (a recording played as if it were that
-    camera). At most one of each pair.
+    camera). At most one of each pair. ``wait``: the replays wait for processing instead of losing frames
+    (``--no-drop``); a camera or the screen cannot wait.
     """
+    if wait and replay is None and replay_self is None:
+        raise InvalidInputError("--no-drop: only a replayed recording can wait for processing (a camera or the "
+                                "screen goes on regardless); give --replay FILE or --replay-self FILE")
     if replay is not None and screen is not None:
         raise InvalidInputError("give one call source: --replay FILE or --screen [x,y,w,h], not both")
     if camera is not None and replay_self is not None:
@@ -166,11 +182,11 @@ def open_live_sources(*, replay: str | Path | None = None, camera: int | None = 
                                 "--camera N or --replay-self FILE (your own camera)")
     call = own = None
     if replay is not None:
-        call = ReplaySource(replay, speed=speed, max_seconds=max_seconds)
+        call = ReplaySource(replay, speed=speed, max_seconds=max_seconds, wait=wait)
     elif screen is not None:
         call = ScreenSource(parse_region(screen), max_seconds=max_seconds)
     if replay_self is not None:
-        own = ReplaySource(replay_self, speed=speed, max_seconds=max_seconds)
+        own = ReplaySource(replay_self, speed=speed, max_seconds=max_seconds, wait=wait)
     elif camera is not None:
         own = CameraSource(camera, max_seconds=max_seconds)
     return call, own
