@@ -20,6 +20,11 @@ scored on the benchmark without the face model (``spot_check.py --replayed``)::
     python bench/spot_check.py --replayed SRUNS --runs RUNS
 
 Raw rows hold frames of research-only clips as numbers: keep them under bench/out (gitignored).
+
+``signals --drops slow|stalls [--seed N]`` keeps only the rows of the frames a busy live session would process
+(:func:`processed`: the live runner's queue of 3 simulated over the clip's frame times) and marks a row
+``unsampled`` when its person had a row on the previous processed frame, as ``microcue.live.runner`` does
+(bench/LIVE_DROPS_DECLARED.md).
 """
 
 from __future__ import annotations
@@ -50,7 +55,39 @@ def make_raw(clips: Path, out: Path) -> None:
         print(f"{name}: {res.frames} frames", flush=True)
 
 
-def replay(raw_dir: Path, out: Path) -> None:
+DROPS = {"slow": (1.5, 0.0), "stalls": (0.8, 0.01)}
+"""Scenario -> (mean processing time in frame periods, chance per processed frame of a 0.5 s stall)."""
+
+
+def processed(times: list[float], scenario: str, seed: int, queue_size: int = 3) -> list[float]:
+    """The frame times a live session processes when each frame takes the scenario's time (lognormal, sigma
+    0.25) and waiting frames beyond ``queue_size`` drop the oldest (microcue.live.runner)."""
+    import math
+    import random
+    from collections import deque
+
+    mean, stall_p = DROPS[scenario]
+    rng = random.Random(seed)
+    period = (times[-1] - times[0]) / max(len(times) - 1, 1)
+    queue: deque = deque()
+    free_at, out, k = -math.inf, [], 0
+    while k < len(times) or queue:
+        if not queue or (k < len(times) and times[k] <= free_at):
+            if len(queue) >= queue_size:
+                queue.popleft()
+            queue.append(times[k])
+            k += 1
+            continue
+        t = queue.popleft()
+        start = max(free_at, t)
+        free_at = start + mean * period * math.exp(rng.gauss(0.0, 0.25) - 0.25**2 / 2)
+        if rng.random() < stall_p:
+            free_at += 0.5
+        out.append(t)
+    return out
+
+
+def replay(raw_dir: Path, out: Path, drops: str = "none", seed: int = 0) -> None:
     import pandas as pd
     import pyarrow.parquet as pq
 
@@ -61,11 +98,22 @@ def replay(raw_dir: Path, out: Path) -> None:
         rows = []
         table = pq.read_table(raw_path).to_pylist()
         n = Counter(r["track_id"] for r in table)
+        frames = sorted({r["time_s"] for r in table})
+        prev_frame: dict[float, float] = {}  # processed frame -> the processed frame before it
+        if drops != "none":
+            kept = processed(frames, drops, seed)
+            prev_frame = dict(zip(kept[1:], kept[:-1], strict=True))
+            keep = set(kept)
+            table = [r for r in table if r["time_s"] in keep]
+        last: dict = {}  # track -> its last row's time
         for raw in table:
             if n[raw["track_id"]] < MIN_ROWS:  # analyze drops such tracks as detector noise (participants.py)
                 continue
             row = stage.personalise(raw["track_id"], raw)
             row["participant"] = f"P{raw['track_id']}"
+            if drops != "none":
+                row["unsampled"] = last.get(raw["track_id"]) == prev_frame.get(raw["time_s"], -1.0)
+            last[raw["track_id"]] = raw["time_s"]
             rows.append(row)
         dest = out / raw_path.stem
         dest.mkdir(parents=True, exist_ok=True)
@@ -82,11 +130,13 @@ def main() -> int:
     s = sub.add_parser("signals", help="signal rows from raw rows with the installed signal stage")
     s.add_argument("raw", type=Path)
     s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--drops", choices=["none", *DROPS], default="none", help="frames a busy live session drops")
+    s.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     if a.cmd == "raw":
         make_raw(a.clips, a.out)
     else:
-        replay(a.raw, a.out)
+        replay(a.raw, a.out, a.drops, a.seed)
     return 0
 
 
