@@ -29,7 +29,7 @@ def test_call_and_own_camera_in_one_session(frown6, pexels_clip, tmp_path):
     out, events_out = tmp_path / "live", tmp_path / "events.jsonl"
     proc = subprocess.run([sys.executable, "-m", "microcue.cli", "live", "--replay", str(pexels_clip),
                            "--replay-self", str(frown6), "--role", "camera=seller:Dana", "--role", "center=buyer:Maya",
-                           "--max-seconds", "6", "--speed", "0.5", "--no-panel", "-o", str(out),
+                           "--max-seconds", "6", "--no-drop", "--no-panel", "-o", str(out),
                            "--events-out", str(events_out)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     people = {p["id"]: p for p in json.loads((out / "participants.json").read_text())}
@@ -54,9 +54,10 @@ def test_call_and_own_camera_in_one_session(frown6, pexels_clip, tmp_path):
 
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["sources"]) == {seller["source"], buyer["source"]}
-    for c in summary["sources"].values():  # dropped per source, and every frame accounted for
+    for c in summary["sources"].values():  # counted per source; --no-drop: nothing dropped (the first source to
+        # end ends the session, so the other one may leave its last waiting frames)
         assert c["frames_processed"] + c["frames_dropped"] <= c["frames_captured"]
-        assert c["frames_processed"] > 0.5 * 6 * 24
+        assert c["frames_dropped"] == 0 and c["frames_processed"] > 0.9 * 6 * 24
     signals = pd.read_parquet(out / "signals.parquet")
     assert set(signals["participant"]) == {seller["id"], buyer["id"]}
 
