@@ -82,6 +82,31 @@ def test_a_waiting_replay_reads_every_frame_and_gives_the_same_events_on_a_busy_
     assert lossy.frames_dropped > 0 and lossy.frames_processed + lossy.frames_dropped == lossy.frames_captured
 
 
+def test_a_stall_is_counted_and_a_waiting_replay_has_none(astronaut_mp4, tmp_path):
+    """The machine stops for 0.8 s once (a row takes that long): a real-time replay drops the frames of that time
+    and counts one stall per source, which the CLI warns about; a waiting replay drops nothing and has no stall."""
+    import time
+
+    def run(wait: bool):
+        n = [0]
+
+        def on_row(row, p):
+            n[0] += 1
+            if n[0] == 10:
+                time.sleep(0.8)
+
+        return LiveRunner(ReplaySource(astronaut_mp4.path, wait=wait), out_dir=tmp_path / str(wait),
+                          provisional=False).run(on_row=on_row)
+
+    lossy = run(False)
+    (counts,) = lossy.sources.values()
+    assert counts["frames_dropped"] > 0 and counts["stalls"] >= 1
+    waited = run(True)
+    (counts,) = waited.sources.values()
+    assert counts["frames_dropped"] == 0 and counts["stalls"] == 0
+    assert json.loads((tmp_path / "False" / "summary.json").read_text())["sources"]
+
+
 def test_live_replay_emits_the_episode_with_timings(tmp_path):
     import media
 

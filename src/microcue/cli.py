@@ -249,7 +249,7 @@ def live(
 ) -> None:
     """Read faces as they happen (a webcam, or a recording replayed in real time); cues on a local panel."""
     from microcue.cues.playbook import load_playbook
-    from microcue.live.runner import LiveRunner, split_roles
+    from microcue.live.runner import STALL_S, LiveRunner, split_roles
     from microcue.live.sources import open_live_sources
 
     server = view = None
@@ -350,6 +350,10 @@ def live(
                        + (f" ({c['error']})" if "error" in c else ""))
     if "failed" in result.ended_by:
         typer.echo(f"live: the session ended because {result.ended_by}", err=True)
+    stalls = sum(c.get("stalls", 0) for c in result.sources.values())
+    if stalls:
+        typer.echo(f"live: {stalls} stall(s): the machine fell more than {STALL_S} s behind and dropped those frames; "
+                   "expressions across them are missed. Close other programs, or replay with --no-drop.", err=True)
     if call_id is not None:
         typer.echo(f"Kept as call {call_id} (microcue report {call_id})")
     typer.echo(f"Session saved to {out}/: {result.frames_processed} frames processed, "

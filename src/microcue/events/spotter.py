@@ -72,6 +72,10 @@ def confidence(features: dict[str, float], weights: dict[str, float] | None = No
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
+MAX_GAP_S = 0.35
+"""Default ``max_gap_s``: a longer step between a person's rows is a gap (the face was not seen)."""
+
+
 class EventSpotter:
     """Spots events in one participant's signal rows, streaming.
 
@@ -212,7 +216,7 @@ class EventSpotter:
         blink_level: float = 0.15,
         min_quality: float = 0.3,
         max_pose_speed_dps: float = 90.0,
-        max_gap_s: float = 0.35,
+        max_gap_s: float = MAX_GAP_S,
         talk_gate: float = 1.0,
         talk_jaw: float = 0.5,
         talk_low: float = 2.0,

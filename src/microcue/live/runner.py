@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from microcue.errors import InvalidInputError
+from microcue.events.spotter import MAX_GAP_S
 from microcue.faces.participants import RoleSpec, _anchor, _track_number, position_name, real_tracks
 from microcue.io.sink import ensure_writable_dir, write_json
 from microcue.live.provisional import ApexWatch
@@ -42,6 +43,9 @@ SELF_WHERE = "camera"
 """``--role camera=ROLE[:NAME]`` names the face of the self source (``--camera`` / ``--replay-self``)."""
 SELF_TRACK_OFFSET = 100_000
 """Track ids of the self source are stored with this added, so they never collide with the call's."""
+STALL_S = MAX_GAP_S
+"""A step longer than this between two processed frames of a source, with frames dropped in between, is a stall:
+the spotter takes it for the face leaving (``EventSpotter.max_gap_s``), so an expression across it is missed."""
 
 
 @dataclass
@@ -57,7 +61,8 @@ class LiveResult:
     """Capture -> processed, per frame (the last 100k frames: bounded)."""
     participants: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)
-    """Per source name: frames captured / processed / dropped, and ``error`` when it failed."""
+    """Per source name: frames captured / processed / dropped, ``stalls`` (see ``STALL_S``), and ``error`` when it
+    failed."""
     ended_by: str = ""
     provisional: int = 0
     withdrawn: int = 0
@@ -167,11 +172,14 @@ class _Feed:
         self.done = False
         self.error: BaseException | None = None
         self.captured = self.processed = self.dropped = 0
+        self.stalls = 0  # steps over STALL_S between processed frames, made by dropped frames
+        self.last_pts: float | None = None  # the last frame taken for processing
+        self.dropped_then = 0  # frames dropped by then
         self.faces = self.signals = self.people = None
 
     def counts(self) -> dict:
         d = dict(role="self" if self.is_self else "call", frames_captured=self.captured,
-                 frames_processed=self.processed, frames_dropped=self.dropped)
+                 frames_processed=self.processed, frames_dropped=self.dropped, stalls=self.stalls)
         if self.error is not None:
             d["error"] = f"{type(self.error).__name__}: {self.error}"
         return d
@@ -328,6 +336,10 @@ class LiveRunner:
                 if got is None:
                     break
                 feed, frame, captured = got
+                stepped = frame.pts_s - feed.last_pts if feed.last_pts is not None else 0.0
+                if stepped > STALL_S and feed.dropped > feed.dropped_then:
+                    feed.stalls += 1  # frames dropped since the last one taken, and more than STALL_S of them
+                feed.last_pts, feed.dropped_then = frame.pts_s, feed.dropped
                 obs = feed.faces.update(frame)
                 for row in feed.signals.update(frame.pts_s, frame.index, obs, frame.size):
                     p = feed.people.get(row["track_id"], row["face_x"], row["face_y"])
