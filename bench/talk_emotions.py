@@ -93,6 +93,9 @@ def main() -> int:
     ap.add_argument("--runs", type=Path, required=True)
     ap.add_argument("--labels", type=Path, default=HERE / "natural_names.csv")
     ap.add_argument("--clean", action="store_true", help="also the v2 clean clips (bench/out/spotting_v2/signals)")
+    ap.add_argument("--clean-from", type=Path, metavar="SRUNS",
+                    help="with --clean: the clean clips' rows re-made by `replay_signals.py signals` "
+                    "(SRUNS/v2_*_clean), so a change to the AU deltas (the neutral baseline) is measured on them too")
     args = ap.parse_args()
     labels = list(csv.DictReader(args.labels.open()))
     reps = []
@@ -101,8 +104,14 @@ def main() -> int:
         for _pid, part in df.groupby("participant"):
             reps.append(clip_report(d.name, part.sort_values("time_s"), [r for r in labels if r["clip"] == d.name]))
     if args.clean:
-        for f in sorted((HERE / "out" / "spotting_v2" / "signals").glob("*_clean.parquet")):
-            reps.append(clip_report("clean:" + f.stem.split("_")[0], pd.read_parquet(f), []))
+        if args.clean_from is not None:
+            files = sorted(args.clean_from.glob("v2_*_clean/signals.parquet"))
+            names = [f.parent.name.split("_")[1] for f in files]
+        else:
+            files = sorted((HERE / "out" / "spotting_v2" / "signals").glob("*_clean.parquet"))
+            names = [f.stem.split("_")[0] for f in files]
+        for name, f in zip(names, files, strict=True):
+            reps.append(clip_report("clean:" + name, pd.read_parquet(f), []))
     keys = [k for k in ("stored", "now") if f"{k}_emotion_share" in reps[0]]
     print(f"{'clip':14s} {'talking frames':>14s}  " + "  ".join(f"{k}: emotion share / valence" for k in keys))
     for r in reps:
