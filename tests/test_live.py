@@ -95,15 +95,21 @@ def test_a_stall_is_counted_and_a_waiting_replay_has_none(astronaut_mp4, tmp_pat
             if n[0] == 10:
                 time.sleep(0.8)
 
+        recs.clear()
         return LiveRunner(ReplaySource(astronaut_mp4.path, wait=wait), out_dir=tmp_path / str(wait),
-                          provisional=False).run(on_row=on_row)
+                          provisional=False).run(on_row=on_row, on_event=recs.append)
 
+    recs: list[dict] = []
     lossy = run(False)
     (counts,) = lossy.sources.values()
     assert counts["frames_dropped"] > 0 and counts["stalls"] >= 1
+    stalls = [r for r in recs if r["type"] == "stall"]  # told as it happens (the panel's status counts them)
+    assert len(stalls) == counts["stalls"] and all(r["skipped_s"] > 0.35 for r in stalls), recs
+    assert lossy.withdrawn == 0
     waited = run(True)
     (counts,) = waited.sources.values()
     assert counts["frames_dropped"] == 0 and counts["stalls"] == 0
+    assert not [r for r in recs if r["type"] == "stall"]
     assert json.loads((tmp_path / "False" / "summary.json").read_text())["sources"]
 
 

@@ -300,8 +300,10 @@ def live(
             for sink in sinks:
                 sink.publish(msg)
 
-        send({"type": "status", "text": "face and words cues (offline speech recognition of the replay)"
-              if words is not None else "face-only cues (no transcript in live mode)"})
+        mode = ("face and words cues (offline speech recognition of the replay)" if words is not None
+                else "face-only cues (no transcript in live mode)")
+        send({"type": "status", "text": mode})
+        stalls = [0]
 
         def on_row(row, p):
             if not sinks:
@@ -315,6 +317,13 @@ def live(
             kind = rec["type"]
             if kind in ("cue", "withdraw"):  # panel messages (face cues from the maker, word cues from the engine)
                 send(rec)
+            if kind == "stall":  # the machine fell behind: say on the panel that moments are being missed
+                stalls[0] += 1
+                send({"type": "status", "text": f"{mode} · {stalls[0]} moment(s) missed: this computer fell behind"})
+                if not terminal:
+                    typer.echo(f"  stall: {rec['skipped_s']:.2f} s of {rec['source']} skipped at "
+                               f"{rec['frame_time_s']:.2f}s (the machine fell behind)")
+                return
             if terminal or kind == "withdraw":
                 return
             if kind in ("words", "cue"):

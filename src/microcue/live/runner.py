@@ -339,6 +339,8 @@ class LiveRunner:
                 stepped = frame.pts_s - feed.last_pts if feed.last_pts is not None else 0.0
                 if stepped > STALL_S and feed.dropped > feed.dropped_then:
                     feed.stalls += 1  # frames dropped since the last one taken, and more than STALL_S of them
+                    emit(None, frame.pts_s, captured, feed.name,
+                         record=dict(type="stall", skipped_s=round(stepped, 3), stalls=feed.stalls))
                 feed.last_pts, feed.dropped_then = frame.pts_s, feed.dropped
                 obs = feed.faces.update(frame)
                 for row in feed.signals.update(frame.pts_s, frame.index, obs, frame.size):
@@ -428,7 +430,7 @@ class LiveRunner:
                 result.events.append(ev)
             elif provisional:
                 result.provisional += 1
-            else:
+            elif rec["type"] == "withdrawn":
                 result.withdrawn += 1
             if fh is not None:
                 fh.write(json.dumps(rec) + "\n")
