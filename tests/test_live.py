@@ -168,7 +168,7 @@ def test_live_panel_websocket_gets_cues_and_state(tmp_path):
     video = tmp_path / "frown6.mp4"
     media.astronaut_video(video, seconds=6.0, expression=("frown", 1.5, 2.5))
     proc = subprocess.Popen([sys.executable, "-m", "microcue.cli", "live", "--replay", str(video), "-o",
-                             str(tmp_path / "live"), "--role", "center=buyer:Ann"],
+                             str(tmp_path / "live"), "--role", "center=buyer:Ann", "--no-drop"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = None
     for line in proc.stdout:
