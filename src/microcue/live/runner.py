@@ -241,6 +241,8 @@ class LiveRunner:
                     if getattr(feed.source, "wait", False):  # a replay that waits for processing (--no-drop)
                         while len(feed.queue) >= feed.queue_size and not self._stop.is_set():
                             self._cond.wait(timeout=0.5)
+                        if self._stop.is_set():
+                            break  # the session ended while this frame waited: it is not taken, nor dropped
                     if len(feed.queue) >= feed.queue_size:
                         feed.queue.popleft()
                         feed.dropped += 1
