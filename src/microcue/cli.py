@@ -303,7 +303,7 @@ def live(
         mode = ("face and words cues (offline speech recognition of the replay)" if words is not None
                 else "face-only cues (no transcript in live mode)")
         send({"type": "status", "text": mode})
-        stalls = [0]
+        missed = [0]  # stalls so far, all sources (the panel's status line counts them)
 
         def on_row(row, p):
             if not sinks:
@@ -318,8 +318,8 @@ def live(
             if kind in ("cue", "withdraw"):  # panel messages (face cues from the maker, word cues from the engine)
                 send(rec)
             if kind == "stall":  # the machine fell behind: say on the panel that moments are being missed
-                stalls[0] += 1
-                send({"type": "status", "text": f"{mode} · {stalls[0]} moment(s) missed: this computer fell behind"})
+                missed[0] += 1
+                send({"type": "status", "text": f"{mode} · {missed[0]} moment(s) missed: this computer fell behind"})
                 if not terminal:
                     typer.echo(f"  stall: {rec['skipped_s']:.2f} s of {rec['source']} skipped at "
                                f"{rec['frame_time_s']:.2f}s (the machine fell behind)")
