@@ -230,6 +230,15 @@ def test_no_cues_no_transcript_no_faces(tmp_path):
     assert "No key moments" in paths["md"].read_text()
 
 
+def test_a_live_session_that_fell_behind_says_how_many_moments_were_missed(tmp_path):
+    live = dict(SUMMARY, sources={"replay:call.mp4": {"stalls": 2}, "camera:0": {"stalls": 1}})
+    paths = render_demo(tmp_path / "live", summary=live)
+    assert "live: 3 moments missed (the computer fell behind)" in paths["html"].read_text()
+    assert "live: 3 moments missed" in paths["md"].read_text()
+    paths = render_demo(tmp_path / "file")  # a recorded call, or a session that kept up: nothing said
+    assert "fell behind" not in paths["html"].read_text() and "fell behind" not in paths["md"].read_text()
+
+
 def _without_library(html: str) -> str:
     return re.sub(r"<script>.*?</script>", "<script></script>", html, count=1, flags=re.S)
 

@@ -161,6 +161,9 @@ class ReportContent:
     coaching_metrics: list[tuple[str, str]] = field(default_factory=list)
     """(title, count, times) per self-coaching kind."""
     confidence_counts: dict[str, int] = field(default_factory=dict)
+    missed: int = 0
+    """A live session's stalls (summary ``sources``): moments the computer fell behind and dropped frames, where
+    expressions were missed."""
 
 
 def display_name(p) -> tuple[str, str, str]:
@@ -298,6 +301,7 @@ def build_content(*, participants: Iterable, cues: Iterable[Cue], utterances: Se
         address_next=address, self_coaching=self_coaching, coaching=coaching, coaching_summary=coaching_summary,
         coaching_metrics=_metric_rows(summary.get("self_coaching") or {}) if self_coaching else [],
         confidence_counts=counts,
+        missed=sum(int(v.get("stalls") or 0) for v in (summary.get("sources") or {}).values()),
     )
 
 
