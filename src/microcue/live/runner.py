@@ -168,6 +168,7 @@ class _Feed:
         self.name = str(getattr(source, "name", "live"))
         self.is_self = is_self
         self.queue_size = queue_size
+        self.waits = bool(getattr(source, "wait", False))  # a replay that waits for processing (--no-drop)
         self.queue: deque = deque()
         self.done = False
         self.error: BaseException | None = None
@@ -238,7 +239,7 @@ class LiveRunner:
         try:
             for frame, captured in it:
                 with self._cond:
-                    if getattr(feed.source, "wait", False):  # a replay that waits for processing (--no-drop)
+                    if feed.waits:
                         while len(feed.queue) >= feed.queue_size and not self._stop.is_set():
                             self._cond.wait(timeout=0.5)
                         if self._stop.is_set():

@@ -165,6 +165,13 @@ class ReportContent:
     """A live session's stalls (summary ``sources``): moments the computer fell behind and dropped frames, where
     expressions were missed."""
 
+    @property
+    def missed_note(self) -> str:
+        """The header's words for ``missed`` ("" when nothing was missed), for the HTML and the Markdown alike."""
+        if not self.missed:
+            return ""
+        return f"live: {self.missed} moment{'s' if self.missed != 1 else ''} missed (the computer fell behind)"
+
 
 def display_name(p) -> tuple[str, str, str]:
     """(id, name, role) of a Participant or a participants.json dict."""

@@ -18,9 +18,7 @@ def _md(text: str | None) -> str:
 def render_markdown(c: ReportContent) -> str:
     out: list[str] = []
     w = out.append
-    plural = "s" if c.missed != 1 else ""
-    missed = f"live: {c.missed} moment{plural} missed (the computer fell behind)" if c.missed else ""
-    head = " · ".join(x for x in (c.source, c.duration, ", ".join(c.names.values()), missed) if x)
+    head = " · ".join(x for x in (c.source, c.duration, ", ".join(c.names.values()), c.missed_note) if x)
     w(f"# {c.title}\n")
     w(f"{_md(head)}\n")
     scope = "faces and the transcript" if c.has_transcript else "faces only (no transcript)"
