@@ -33,7 +33,7 @@ import numpy as np
 from microcue.evaluation.images import ImageLandmarker, load_rgb, read_labels, score_predictions
 from microcue.signals.aus import AU_NAMES, compute_aus_batch
 from microcue.signals.baseline import relative_to_neutral
-from microcue.signals.emotions import EMOTIONS, FEATURES, EmotionModel, features
+from microcue.signals.emotions import EMOTIONS, FEATURES, EmotionModel, features, fuse_cnn
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -100,6 +100,8 @@ of a single photo, which has no personal neutral): 0.5 is the population median;
 only once it is above what most relaxed faces show. Chosen by the same inner cross-validation. Video never uses
 it (the per-person baseline starts from the median, ``population_neutral``)."""
 INNER_FOLDS = 4
+CNN_W_GRID = (0.0, 0.25, 0.5, 0.75)
+"""Weights of the expression CNN in the fused still-image probabilities (bench/CNN_FUSION_DECLARED.md)."""
 ADDED_2 = ("au05g", "au41", "au04m", "au11", "au38", "au34")
 """The second set of appended AU columns (``--without-added`` fits with their weights held at 0, for comparison)."""
 EXCLUDED: set[str] = set()
@@ -265,6 +267,7 @@ def select_recipe(aus: np.ndarray, y: np.ndarray, groups: np.ndarray, is_neutral
     robust = RECIPE["name"] == "robust"
     keys = [(l2, q) for l2 in L2_GRID for q in STILL_Q_GRID]
     pred = {k: np.full(len(y), -1) for k in keys}
+    probs = {k: np.full((len(y), len(EMOTIONS)), np.nan) for k in keys}
     pred_weak = {k: np.full(len(y), -1) for k in keys}
     pop = np.median(aus[is_neutral], axis=0)
     weak = weaken(aus, y, own_neutrals(aus, groups, is_neutral, pop), WEAK_TEST)
@@ -276,13 +279,47 @@ def select_recipe(aus: np.ndarray, y: np.ndarray, groups: np.ndarray, is_neutral
         for l2 in L2_GRID:
             m = fit_calibration(aus[~te], y[~te], neu, l2=l2, groups=groups[~te], is_neutral=is_neutral[~te])
             for q, ref in refs.items():
-                pred[(l2, q)][te] = m.probs(relative_to_neutral(aus[te], ref))[:, idx].argmax(1)
+                probs[(l2, q)][te] = m.probs(relative_to_neutral(aus[te], ref))
+                pred[(l2, q)][te] = probs[(l2, q)][te][:, idx].argmax(1)
                 pred_weak[(l2, q)][te] = m.probs(relative_to_neutral(weak[te], ref))[:, idx].argmax(1)
     full = {k: mean_recall(y, v) for k, v in pred.items()}
     weak_s = {k: mean_recall(y, v) for k, v in pred_weak.items()}
     scores = {k: 0.5 * (full[k] + weak_s[k]) if robust else full[k] for k in keys}
     best = max(scores, key=lambda k: (round(scores[k], 4), k[0], -k[1]))
-    return best[0], best[1], {"score": scores, "full": full, "weak": weak_s}
+    return best[0], best[1], {"score": scores, "full": full, "weak": weak_s, "probs": probs[best]}
+
+
+def select_cnn_weight(p_au: np.ndarray, p_cnn: np.ndarray, y: np.ndarray) -> tuple[float, dict[float, float]]:
+    """The CNN's weight in ``fuse_cnn`` (bench/CNN_FUSION_DECLARED.md): the ``CNN_W_GRID`` value whose fused
+    inner-CV probabilities (``p_au``: ``select_recipe``'s held-out probabilities of its chosen recipe) give the best
+    mean per-class recall over ``CLASSES7``; ties go to the smaller weight. Photos without a face or without a
+    crop are left out."""
+    ok = ~np.isnan(p_au).any(1) & ~np.isnan(p_cnn).any(1)
+    idx = [EMOTIONS.index(c) for c in CLASSES7]
+    scores = {w: mean_recall(y[ok], fuse_cnn(p_au[ok], p_cnn[ok], w)[:, idx].argmax(1)) for w in CNN_W_GRID}
+    best = max(scores, key=lambda w: (round(scores[w], 4), -w))
+    return best, scores
+
+
+def cache_cnn(name: str, *, refresh: bool = False) -> np.ndarray:
+    """``(N, 7)`` expression-CNN probabilities of every image of a set (NaN where no face; cached)."""
+    from microcue.faces.expression_cnn import ExpressionCNN
+
+    path = OUT / f"cnn_{name}.npz"
+    if path.exists() and not refresh:
+        return np.load(path)["p"]
+    rows = read_labels(SETS[name])
+    p = np.full((len(rows), 7), np.nan)
+    cnn = ExpressionCNN()
+    t0 = time.time()
+    with ImageLandmarker() as lm:
+        for i, (f, _) in enumerate(rows):
+            face = lm.detect_image(load_rgb(f))
+            if face is not None and face.crop is not None:
+                p[i] = cnn.probs(face.crop)
+    print(f"{name}: landmarker + expression CNN on {len(rows)} images in {time.time() - t0:.1f} s", file=sys.stderr)
+    np.savez_compressed(path, p=p, paths=np.array([str(f) for f, _ in rows]))
+    return p
 
 
 def noisy_report(model: EmotionModel, still: np.ndarray, aus: np.ndarray, labels: np.ndarray) -> dict:
@@ -441,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     l2, still_q, inner = select_recipe(a_tw, y_idx, perf, is_neutral)
     still_neutral = np.quantile(a_tw[is_neutral], still_q, axis=0)
+    c_tw, c_jf = cache_cnn("taiwanese", refresh=args.refresh), cache_cnn("jaffe", refresh=args.refresh)
+    cnn_w, cnn_scores = select_cnn_weight(inner["probs"], c_tw, y_idx)
+    print(f"expression-CNN weight by the same inner CV: {cnn_w} (scores {cnn_scores})", file=sys.stderr)
     shipped = fit_calibration(a_tw, y_idx, pop_neutral, l2=l2, groups=perf, is_neutral=is_neutral)
     print(f"shipped recipe (inner {INNER_FOLDS}-fold CV over all 29 performers): l2={l2} still-neutral q={still_q} "
           f"({time.time() - t0:.0f} s); inner score (full / weak): "
@@ -453,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
         n_img = int((~np.isnan(a_tw).any(1)).sum())
         v3 = args.recipe == "v3"
         recipe = {"l2": l2, "still_neutral_quantile": still_q, "inner_folds": INNER_FOLDS,
-                  "l2_grid": list(L2_GRID), "still_quantile_grid": list(STILL_Q_GRID)}
+                  "l2_grid": list(L2_GRID), "still_quantile_grid": list(STILL_Q_GRID),
+                  "cnn_weight_grid": list(CNN_W_GRID)}
         extra = ""
         if not v3:
             recipe.update(name=args.recipe, sign_constraints=len(SIGN_BOUNDS), lips_apart=list(LIPS_APART),
@@ -475,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
             "emotions": list(EMOTIONS),
             "population_neutral": {n: round(float(v), 4) for n, v in zip(AU_NAMES, pop_neutral)},
             "still_neutral": {n: round(float(v), 4) for n, v in zip(AU_NAMES, still_neutral)},
+            "still_cnn_weight": cnn_w,
             "recipe": recipe,
             "provenance": {
                 "population_neutral": f"median raw AU over the {int(is_neutral.sum())} posed-neutral frontal "
@@ -489,6 +531,10 @@ def main(argv: list[str] | None = None) -> int:
                            "the project brief for small interpretable AU calibrations; see "
                            "docs/model-card-emotion.md). Contempt: prototype rule, not fitted. JAFFE and the "
                            "Pexels clip were not used for fitting or for choosing anything." + extra,
+                "still_cnn_weight": "weight of the vendored expression CNN (models/expression_cnn.tflite, not "
+                                    "trained here) in a still image's fused probabilities, chosen from "
+                                    f"{list(CNN_W_GRID)} by the same performer-grouped cross-validation "
+                                    "(bench/CNN_FUSION_DECLARED.md); video does not use it",
                 "generated_by": "bench/accuracy.py --write-calibration",
             },
             **shipped.to_dict(),
@@ -506,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
     # neutral images; the image itself never in its reference), and the old hand-set prototypes with the fold's
     # median neutral.
     pred_tw, pred_own, pred_hand = [""] * len(y_tw), [""] * len(y_tw), [""] * len(y_tw)
+    pred_fused = np.array(["no_face"] * len(y_tw), dtype=object)
+    chosen_w = []
     pred_fixed = np.array([""] * len(y_tw), dtype=object)
     pred_weak = np.array([""] * len(y_tw), dtype=object)
     weak_tw = weaken(a_tw, y_idx, own_neutrals(a_tw, perf, is_neutral, pop_neutral), WEAK_TEST)
@@ -513,12 +561,17 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     for pp in np.unique(perf):
         test = perf == pp
-        f_l2, f_q, _ = select_recipe(a_tw[~test], y_idx[~test], perf[~test], is_neutral[~test])
+        f_l2, f_q, f_info = select_recipe(a_tw[~test], y_idx[~test], perf[~test], is_neutral[~test])
         chosen.append((f_l2, f_q))
+        f_w, _ = select_cnn_weight(f_info["probs"], c_tw[~test], y_idx[~test])
+        chosen_w.append(f_w)
         neu = np.median(a_tw[is_neutral & ~test], axis=0)
         ref = np.quantile(a_tw[is_neutral & ~test], f_q, axis=0)
         m = fit_calibration(a_tw[~test], y_idx[~test], neu, l2=f_l2, groups=perf[~test],
                             is_neutral=is_neutral[~test])
+        ok = test & ~np.isnan(a_tw).any(1) & ~np.isnan(c_tw).any(1)
+        pred_fused[ok] = np.array(EMOTIONS)[fuse_cnn(m.probs(relative_to_neutral(a_tw[ok], ref)), c_tw[ok],
+                                                     f_w).argmax(1)]
         # the robustness probe: this performer's photos at WEAK_TEST of their change from their own neutral
         pred_weak[test] = predict(m, weak_tw[test], ref)
         if not args.fast:
@@ -535,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"nested LOPO ({time.time() - t0:.0f} s); recipes chosen by the 29 folds (l2, q): "
           f"{dict(Counter(chosen))}", file=sys.stderr)
+    print(f"CNN weights chosen by the 29 folds: {dict(Counter(chosen_w))}", file=sys.stderr)
+    results["taiwanese/fused with the expression CNN(lopo)"] = score_predictions(y_tw, list(pred_fused),
+                                                                                labels=CLASSES7)
     results["taiwanese/calibrated(lopo)"] = score_predictions(y_tw, pred_tw, labels=CLASSES7)
     results[f"taiwanese/calibrated(lopo, expressions at {WEAK_TEST} intensity)"] = score_predictions(
         y_tw, list(pred_weak), labels=CLASSES7)
@@ -544,6 +600,12 @@ def main(argv: list[str] | None = None) -> int:
             y_tw, list(pred_fixed), labels=CLASSES7)
     results["taiwanese/hand prototypes(lopo-neutral)"] = score_predictions(y_tw, pred_hand, labels=CLASSES7)
     if not args.no_jaffe:
+        ok = ~np.isnan(a_jf).any(1) & ~np.isnan(c_jf).any(1)
+        fused_jf = np.array(["no_face"] * len(y_jf), dtype=object)
+        fused_jf[ok] = np.array(EMOTIONS)[fuse_cnn(shipped.probs(relative_to_neutral(a_jf[ok], still_neutral)),
+                                                   c_jf[ok], cnn_w).argmax(1)]
+        results["jaffe/shipped, fused with the expression CNN"] = score_predictions(y_jf, list(fused_jf),
+                                                                                   labels=CLASSES7)
         results["jaffe/shipped"] = score_predictions(y_jf, predict(shipped, a_jf, still_neutral), labels=CLASSES7)
         results["jaffe/hand prototypes"] = score_predictions(y_jf, predict(hand, a_jf, pop_neutral),
                                                              labels=CLASSES7)

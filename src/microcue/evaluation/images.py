@@ -5,7 +5,10 @@ side and upscaled so its short side is at least ``min_side`` pixels (48x48 thumb
 run through the vendored MediaPipe Face Landmarker in IMAGE mode. The face's action units are computed, a
 *still-image* neutral (a constant shipped in ``models/emotion_calibration.json``: an upper quantile of the
 calibration set's relaxed faces, :func:`microcue.signals.baseline.still_image_neutral`; no image of the same person
-and no label is used) is subtracted, and :func:`microcue.signals.emotions.emotion_probs` classifies it.
+and no label is used) is subtracted, and :func:`microcue.signals.emotions.emotion_probs` classifies it. Its
+probabilities are fused with those of the vendored expression CNN on a 64x64 grey crop of the face
+(:mod:`microcue.faces.expression_cnn`, :func:`microcue.signals.emotions.fuse_cnn`, weight ``still_cnn_weight`` of the
+shipped calibration).
 
 A face that is not found counts as a wrong prediction (predicted label ``"no_face"``) and is counted in
 ``faces_not_found``.
@@ -35,12 +38,15 @@ class ImageFace:
         landmarks: ``(478, 3)`` normalised to the *prepared* (padded, upscaled) image.
         transform: ``(4, 4)`` facial transformation matrix.
         frame_size: ``(w, h)`` of the prepared image in pixels.
+        crop: ``(64, 64)`` grey face crop for the expression CNN
+            (:func:`microcue.faces.expression_cnn.face_crop`), or None.
     """
 
     blendshapes: np.ndarray
     landmarks: np.ndarray
     transform: np.ndarray
     frame_size: tuple[int, int]
+    crop: np.ndarray | None = None
 
 
 def prepare_image(image: np.ndarray, *, pad_frac: float = 0.5, min_side: int = 384,
@@ -162,6 +168,8 @@ class ImageLandmarker:
         """Landmarks, blendshapes and transform of the face in a prepared RGB image, or None."""
         import mediapipe as mp
 
+        from microcue.faces.expression_cnn import face_crop
+
         img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         res = self._lm.detect(img)
         if not res.face_landmarks or not res.face_blendshapes or not res.facial_transformation_matrixes:
@@ -170,7 +178,7 @@ class ImageLandmarker:
         bs = np.array([c.score for c in res.face_blendshapes[0]], dtype=np.float64)
         tf = np.asarray(res.facial_transformation_matrixes[0], dtype=np.float64).reshape(4, 4)
         h, w = rgb.shape[:2]
-        return ImageFace(bs, lms, tf, (int(w), int(h)))
+        return ImageFace(bs, lms, tf, (int(w), int(h)), face_crop(rgb, lms))
 
     def detect_image(self, image: np.ndarray) -> ImageFace | None:
         """Find the face in a raw image, trying the preparations of ``PREPARATIONS`` in order.
@@ -213,17 +221,45 @@ def read_labels(labels_csv: str | Path, *, root: str | Path | None = None) -> li
     return rows
 
 
-def extract_features(paths: Iterable[Path]) -> list[np.ndarray | None]:
-    """AU vectors (``(len(AU_NAMES),)``, raw, not baseline-corrected) for each image, None when no face."""
+@dataclass(frozen=True, slots=True)
+class StillFace:
+    """What a still image's face gives the emotion model.
+
+    Attributes:
+        aus: ``(len(AU_NAMES),)`` raw AUs (not baseline-corrected).
+        cnn: ``(7,)`` expression-CNN probabilities (:data:`microcue.faces.expression_cnn.CNN_CLASSES` order).
+    """
+
+    aus: np.ndarray
+    cnn: np.ndarray
+
+
+def extract_features(paths: Iterable[Path]) -> list[StillFace | None]:
+    """AUs and expression-CNN probabilities of each image's face, None when no face is found."""
+    from microcue.faces.expression_cnn import ExpressionCNN
     from microcue.signals.aus import compute_aus
 
-    out: list[np.ndarray | None] = []
+    out: list[StillFace | None] = []
+    cnn = ExpressionCNN()
     with ImageLandmarker() as lm:
         for p in paths:
             face = lm.detect_image(load_rgb(p))
-            out.append(None if face is None else
-                       compute_aus(face.blendshapes, face.landmarks, face.transform, frame_size=face.frame_size))
+            if face is None or face.crop is None:
+                out.append(None)
+                continue
+            aus = compute_aus(face.blendshapes, face.landmarks, face.transform, frame_size=face.frame_size)
+            out.append(StillFace(aus, cnn.probs(face.crop)))
     return out
+
+
+def still_probs(face: StillFace) -> np.ndarray:
+    """``(8,)`` probabilities of ``EMOTIONS`` for a still image: the AU model against the shipped still-image
+    neutral, fused with the expression CNN at the shipped ``still_cnn_weight`` (bench/CNN_FUSION_DECLARED.md)."""
+    from microcue.signals.baseline import relative_to_neutral, shipped_calibration, still_image_neutral
+    from microcue.signals.emotions import emotion_probs, fuse_cnn
+
+    p_au = emotion_probs(relative_to_neutral(face.aus, still_image_neutral()))
+    return fuse_cnn(p_au, face.cnn, float(shipped_calibration().get("still_cnn_weight", 0.0)))
 
 
 def score_predictions(y_true: list[str], y_pred: list[str], *, labels: Iterable[str] | None = None) -> dict[str, Any]:
@@ -257,19 +293,11 @@ def score_predictions(y_true: list[str], y_pred: list[str], *, labels: Iterable[
     }
 
 
-def classify_aus(aus_list: list[np.ndarray | None]) -> list[str]:
-    """Predicted label per AU vector after subtracting the shipped still-image neutral (no_face for None)."""
-    from microcue.signals.baseline import relative_to_neutral, still_image_neutral
-    from microcue.signals.emotions import EMOTIONS, emotion_probs
+def classify_faces(faces: list[StillFace | None]) -> list[str]:
+    """Predicted label per still face (:func:`still_probs`; ``no_face`` for None)."""
+    from microcue.signals.emotions import EMOTIONS
 
-    neutral = still_image_neutral()
-    preds = []
-    for a in aus_list:
-        if a is None:
-            preds.append(NO_FACE)
-        else:
-            preds.append(EMOTIONS[int(np.argmax(emotion_probs(relative_to_neutral(a, neutral))))])
-    return preds
+    return [NO_FACE if f is None else EMOTIONS[int(np.argmax(still_probs(f)))] for f in faces]
 
 
 def evaluate_images(labels_csv: str | Path, *, root: str | Path | None = None) -> dict[str, Any]:
@@ -292,7 +320,7 @@ def evaluate_images(labels_csv: str | Path, *, root: str | Path | None = None) -
         load_rgb(p)
     feats = extract_features([p for p, _ in rows])
     y_true = [lab for _, lab in rows]
-    return score_predictions(y_true, classify_aus(feats))
+    return score_predictions(y_true, classify_faces(feats))
 
 
 def format_report(result: dict[str, Any]) -> str:

@@ -156,6 +156,34 @@ def emotion_probs(au_delta: np.ndarray, *, model: EmotionModel | None = None) ->
     return (model or _default_model()).probs(au_delta)
 
 
+def fuse_cnn(p_au: np.ndarray, p_cnn: np.ndarray, weight: float) -> np.ndarray:
+    """The AU model's probabilities combined with the face CNN's: ``(1 - w) log p_AU + w log p_CNN``, renormalised.
+
+    Args:
+        p_au: ``(..., 8)`` in ``EMOTIONS`` order.
+        p_cnn: ``(..., 7)`` in :data:`microcue.faces.expression_cnn.CNN_CLASSES` order.
+        weight: w in [0, 1] (0: the AU model alone).
+
+    The CNN has no contempt class and cannot tell a one-sided smirk from a relaxed face, so it lends contempt its
+    neutral probability: contempt against neutral stays the AU model's call (contempt comes from the one-sided
+    pattern, never from the CNN).
+    """
+    from microcue.faces.expression_cnn import CNN_CLASSES
+
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"fuse_cnn: weight must be in [0, 1], got {weight}")
+    p_au = np.asarray(p_au, dtype=np.float64)
+    p_cnn = np.asarray(p_cnn, dtype=np.float64)
+    cnn8 = np.empty(p_au.shape)
+    for j, name in enumerate(EMOTIONS):
+        cnn8[..., j] = p_cnn[..., CNN_CLASSES.index("neutral" if name == "contempt" else name)]
+    tiny = 1e-6
+    s = (1.0 - weight) * np.log(np.clip(p_au, tiny, 1.0)) + weight * np.log(np.clip(cnn8, tiny, 1.0))
+    s -= s.max(axis=-1, keepdims=True)
+    e = np.exp(s)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 SPEECH_BAND = (0.03, 0.08)
 """``mouth_activity`` (the standard deviation of the lip opening over 0.5 s, in inter-ocular distances) from which
 a face counts as starting to talk, and as fully talking. The event spotter uses the same band (``speech_lo``,
