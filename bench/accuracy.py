@@ -296,9 +296,70 @@ def select_cnn_weight(p_au: np.ndarray, p_cnn: np.ndarray, y: np.ndarray) -> tup
     crop are left out."""
     ok = ~np.isnan(p_au).any(1) & ~np.isnan(p_cnn).any(1)
     idx = [EMOTIONS.index(c) for c in CLASSES7]
-    scores = {w: mean_recall(y[ok], fuse_cnn(p_au[ok], p_cnn[ok], w)[:, idx].argmax(1)) for w in CNN_W_GRID}
+    scores = {w: mean_recall(y[ok], fuse_cnn(p_au[ok], p_cnn[ok], 1.0 - w, w)[:, idx].argmax(1)) for w in CNN_W_GRID}
     best = max(scores, key=lambda w: (round(scores[w], 4), -w))
     return best, scores
+
+
+STACK_L2 = 0.01
+STACK_PRIOR = (0.75, 0.25, 0.0)
+
+
+def _stack_scores(theta: np.ndarray, la: np.ndarray, lc: np.ndarray) -> np.ndarray:
+    """``(n, 7)`` class scores ``a_k la_k + b_k lc_k + c_k`` (``theta`` = ``(7, 3)`` rows a, b, c)."""
+    return la * theta[:, 0] + lc * theta[:, 1] + theta[:, 2]
+
+
+def _stack_logs(p_au: np.ndarray, p_cnn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from microcue.faces.expression_cnn import CNN_CLASSES
+
+    la = np.log(np.clip(p_au[:, [EMOTIONS.index(c) for c in CLASSES7]], 1e-6, 1.0))
+    lc = np.log(np.clip(p_cnn[:, [CNN_CLASSES.index(c) for c in CLASSES7]], 1e-6, 1.0))
+    return la, lc
+
+
+def fit_stack(p_au: np.ndarray, p_cnn: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-class fusion weights (bench/STACK_DECLARED.md): class-balanced multinomial LR over
+    ``a_k log p_AU(k) + b_k log p_CNN(k) + c_k`` on out-of-fold probabilities, L2 toward the kept fusion."""
+    from scipy.optimize import minimize
+
+    ok = ~np.isnan(p_au).any(1) & ~np.isnan(p_cnn).any(1)
+    la, lc = _stack_logs(p_au[ok], p_cnn[ok])
+    yy = y[ok]
+    k = len(CLASSES7)
+    onehot = np.eye(k)[yy]
+    cw = len(yy) / (k * np.maximum(np.bincount(yy, minlength=k), 1))
+    sw = cw[yy] / len(yy)
+    prior = np.tile(np.array(STACK_PRIOR), (k, 1))
+
+    def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        th = flat.reshape(k, 3)
+        z = _stack_scores(th, la, lc)
+        z -= z.max(1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(1, keepdims=True)
+        nll = -float(np.sum(sw * np.log(np.clip(p[np.arange(len(yy)), yy], 1e-12, None))))
+        g = (p - onehot) * sw[:, None]
+        grad = np.stack([(g * la).sum(0), (g * lc).sum(0), g.sum(0)], 1)
+        d = th - prior
+        return nll + STACK_L2 * float(np.sum(d * d)), (grad + 2 * STACK_L2 * d).ravel()
+
+    res = minimize(loss, prior.ravel(), jac=True, method="L-BFGS-B")
+    return res.x.reshape(k, 3)
+
+
+def stack_weights(theta: np.ndarray) -> dict[str, dict[str, float]]:
+    """``fit_stack``'s ``(7, 3)`` as the calibration's ``still_fusion`` (per class, ``CLASSES7``; contempt takes
+    neutral's)."""
+    return {key: {c: round(float(theta[j, col]), 4) for j, c in enumerate(CLASSES7)}
+            for col, key in enumerate(("au_weight", "cnn_weight", "bias"))}
+
+
+def apply_stack(theta: np.ndarray, p_au: np.ndarray, p_cnn: np.ndarray) -> np.ndarray:
+    """``(n, 8)`` probabilities in ``EMOTIONS`` order, by the library's ``fuse_cnn`` with these weights."""
+    from microcue.signals.emotions import still_fusion_weights
+
+    return fuse_cnn(p_au, p_cnn, *still_fusion_weights({"still_fusion": stack_weights(theta)}))
 
 
 def cache_cnn(name: str, *, refresh: bool = False) -> np.ndarray:
@@ -481,6 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     c_tw, c_jf = cache_cnn("taiwanese", refresh=args.refresh), cache_cnn("jaffe", refresh=args.refresh)
     cnn_w, cnn_scores = select_cnn_weight(inner["probs"], c_tw, y_idx)
     print(f"expression-CNN weight by the same inner CV: {cnn_w} (scores {cnn_scores})", file=sys.stderr)
+    stack = fit_stack(inner["probs"], c_tw, y_idx)
+    print(f"per-class fusion (a, b, c) fitted on the inner out-of-fold probabilities: {stack_weights(stack)}",
+          file=sys.stderr)
     shipped = fit_calibration(a_tw, y_idx, pop_neutral, l2=l2, groups=perf, is_neutral=is_neutral)
     print(f"shipped recipe (inner {INNER_FOLDS}-fold CV over all 29 performers): l2={l2} still-neutral q={still_q} "
           f"({time.time() - t0:.0f} s); inner score (full / weak): "
@@ -494,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
         v3 = args.recipe == "v3"
         recipe = {"l2": l2, "still_neutral_quantile": still_q, "inner_folds": INNER_FOLDS,
                   "l2_grid": list(L2_GRID), "still_quantile_grid": list(STILL_Q_GRID),
-                  "cnn_weight_grid": list(CNN_W_GRID)}
+                  "stack_l2": STACK_L2, "stack_prior": list(STACK_PRIOR)}
         extra = ""
         if not v3:
             recipe.update(name=args.recipe, sign_constraints=len(SIGN_BOUNDS), lips_apart=list(LIPS_APART),
@@ -516,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             "emotions": list(EMOTIONS),
             "population_neutral": {n: round(float(v), 4) for n, v in zip(AU_NAMES, pop_neutral)},
             "still_neutral": {n: round(float(v), 4) for n, v in zip(AU_NAMES, still_neutral)},
-            "still_cnn_weight": cnn_w,
+            "still_fusion": stack_weights(stack),
             "recipe": recipe,
             "provenance": {
                 "population_neutral": f"median raw AU over the {int(is_neutral.sum())} posed-neutral frontal "
@@ -531,10 +595,12 @@ def main(argv: list[str] | None = None) -> int:
                            "the project brief for small interpretable AU calibrations; see "
                            "docs/model-card-emotion.md). Contempt: prototype rule, not fitted. JAFFE and the "
                            "Pexels clip were not used for fitting or for choosing anything." + extra,
-                "still_cnn_weight": "weight of the vendored expression CNN (models/expression_cnn.tflite, not "
-                                    "trained here) in a still image's fused probabilities, chosen from "
-                                    f"{list(CNN_W_GRID)} by the same performer-grouped cross-validation "
-                                    "(bench/CNN_FUSION_DECLARED.md); video does not use it",
+                "still_fusion": "per-class weights of a still image's fused probabilities, score_k = au_weight_k "
+                                "log p_AU(k) + cnn_weight_k log p_CNN(k) + bias_k, p_CNN from the vendored expression "
+                                "CNN (models/expression_cnn.tflite, not trained here): a class-balanced multinomial "
+                                f"LR (L2 {STACK_L2} toward {list(STACK_PRIOR)}) on the AU model's out-of-fold "
+                                "probabilities of the same performer-grouped cross-validation and the CNN's "
+                                "(bench/STACK_DECLARED.md); video does not use it",
                 "generated_by": "bench/accuracy.py --write-calibration",
             },
             **shipped.to_dict(),
@@ -553,6 +619,7 @@ def main(argv: list[str] | None = None) -> int:
     # median neutral.
     pred_tw, pred_own, pred_hand = [""] * len(y_tw), [""] * len(y_tw), [""] * len(y_tw)
     pred_fused = np.array(["no_face"] * len(y_tw), dtype=object)
+    pred_stack = np.array(["no_face"] * len(y_tw), dtype=object)
     chosen_w = []
     pred_fixed = np.array([""] * len(y_tw), dtype=object)
     pred_weak = np.array([""] * len(y_tw), dtype=object)
@@ -571,7 +638,10 @@ def main(argv: list[str] | None = None) -> int:
                             is_neutral=is_neutral[~test])
         ok = test & ~np.isnan(a_tw).any(1) & ~np.isnan(c_tw).any(1)
         pred_fused[ok] = np.array(EMOTIONS)[fuse_cnn(m.probs(relative_to_neutral(a_tw[ok], ref)), c_tw[ok],
-                                                     f_w).argmax(1)]
+                                                     1.0 - f_w, f_w).argmax(1)]
+        f_stack = fit_stack(f_info["probs"], c_tw[~test], y_idx[~test])
+        pred_stack[ok] = np.array(EMOTIONS)[apply_stack(f_stack, m.probs(relative_to_neutral(a_tw[ok], ref)),
+                                                        c_tw[ok]).argmax(1)]
         # the robustness probe: this performer's photos at WEAK_TEST of their change from their own neutral
         pred_weak[test] = predict(m, weak_tw[test], ref)
         if not args.fast:
@@ -591,6 +661,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CNN weights chosen by the 29 folds: {dict(Counter(chosen_w))}", file=sys.stderr)
     results["taiwanese/fused with the expression CNN(lopo)"] = score_predictions(y_tw, list(pred_fused),
                                                                                 labels=CLASSES7)
+    results["taiwanese/per-class stacking with the CNN(lopo)"] = score_predictions(y_tw, list(pred_stack),
+                                                                                  labels=CLASSES7)
     results["taiwanese/calibrated(lopo)"] = score_predictions(y_tw, pred_tw, labels=CLASSES7)
     results[f"taiwanese/calibrated(lopo, expressions at {WEAK_TEST} intensity)"] = score_predictions(
         y_tw, list(pred_weak), labels=CLASSES7)
@@ -603,7 +675,13 @@ def main(argv: list[str] | None = None) -> int:
         ok = ~np.isnan(a_jf).any(1) & ~np.isnan(c_jf).any(1)
         fused_jf = np.array(["no_face"] * len(y_jf), dtype=object)
         fused_jf[ok] = np.array(EMOTIONS)[fuse_cnn(shipped.probs(relative_to_neutral(a_jf[ok], still_neutral)),
-                                                   c_jf[ok], cnn_w).argmax(1)]
+                                                   c_jf[ok], 1.0 - cnn_w, cnn_w).argmax(1)]
+        stack_jf = np.array(["no_face"] * len(y_jf), dtype=object)
+        stack_jf[ok] = np.array(EMOTIONS)[apply_stack(stack, shipped.probs(relative_to_neutral(a_jf[ok],
+                                                                                                still_neutral)),
+                                                      c_jf[ok]).argmax(1)]
+        results["jaffe/shipped, per-class stacking with the CNN"] = score_predictions(y_jf, list(stack_jf),
+                                                                                    labels=CLASSES7)
         results["jaffe/shipped, fused with the expression CNN"] = score_predictions(y_jf, list(fused_jf),
                                                                                    labels=CLASSES7)
         results["jaffe/shipped"] = score_predictions(y_jf, predict(shipped, a_jf, still_neutral), labels=CLASSES7)

@@ -96,20 +96,42 @@ def test_fusion_weights_the_two_models_and_leaves_contempt_to_the_au_model():
     rng = np.random.default_rng(0)
     p_au = rng.dirichlet(np.ones(len(EMOTIONS)), size=5)
     p_cnn = rng.dirichlet(np.ones(len(CNN_CLASSES)), size=5)
-    assert np.allclose(fuse_cnn(p_au, p_cnn, 0.0), p_au)
+    assert np.allclose(fuse_cnn(p_au, p_cnn, 1.0, 0.0), p_au)
     c, n = EMOTIONS.index("contempt"), EMOTIONS.index("neutral")
     for w in (0.25, 0.5, 1.0):
-        f = fuse_cnn(p_au, p_cnn, w)
+        f = fuse_cnn(p_au, p_cnn, 1.0 - w, w)
         assert np.allclose(f.sum(1), 1.0)
         # the CNN moves contempt and neutral together: their ratio is the AU model's, softened by (1 - w)
         assert np.allclose(f[:, c] / f[:, n], (p_au[:, c] / p_au[:, n]) ** (1 - w))
-    full = fuse_cnn(p_au, p_cnn, 1.0)
+    full = fuse_cnn(p_au, p_cnn, 0.0, 1.0)
     for j, name in enumerate(EMOTIONS):
         if name != "contempt":
             k = CNN_CLASSES.index(name)
             assert np.allclose(full[:, j] / full[:, n], p_cnn[:, k] / p_cnn[:, CNN_CLASSES.index("neutral")])
-    with pytest.raises(ValueError):
-        fuse_cnn(p_au, p_cnn, 1.5)
+    # per class: a class's bias and weights act on that class alone; contempt always takes neutral's
+    a, b, bias = np.full(8, 0.7), np.full(8, 0.3), np.zeros(8)
+    bias[EMOTIONS.index("anger")] = np.log(2.0)
+    a[c], b[c], bias[c] = 5.0, 5.0, 5.0  # ignored
+    g, f = fuse_cnn(p_au, p_cnn, a, b, bias), fuse_cnn(p_au, p_cnn, 0.7, 0.3)
+    ang = EMOTIONS.index("anger")
+    assert np.allclose(g[:, ang] / g[:, n], 2.0 * f[:, ang] / f[:, n])
+    assert np.allclose(g[:, c] / g[:, n], f[:, c] / f[:, n])
+
+
+def test_the_shipped_still_fusion_is_read_per_class_and_a_bad_one_is_refused():
+    from microcue.errors import InvalidInputError
+    from microcue.signals.baseline import shipped_calibration
+    from microcue.signals.emotions import still_fusion_weights
+
+    a, b, bias = still_fusion_weights(shipped_calibration())
+    n, c = EMOTIONS.index("neutral"), EMOTIONS.index("contempt")
+    assert a.shape == b.shape == bias.shape == (8,)
+    assert (a[c], b[c], bias[c]) == (a[n], b[n], bias[n])
+    assert np.all(b > 0) and np.all(a > 0)  # both models have a say in every class
+    alone = still_fusion_weights({})
+    assert np.all(alone[0] == 1) and np.all(alone[1] == 0)
+    with pytest.raises(InvalidInputError, match="still_fusion"):
+        still_fusion_weights({"still_fusion": {"au_weight": {"anger": 1.0}}})
 
 
 def test_eval_images_names_the_sample_womans_crying_and_laughter(tmp_path, sample_frames):

@@ -7,8 +7,8 @@ run through the vendored MediaPipe Face Landmarker in IMAGE mode. The face's act
 calibration set's relaxed faces, :func:`microcue.signals.baseline.still_image_neutral`; no image of the same person
 and no label is used) is subtracted, and :func:`microcue.signals.emotions.emotion_probs` classifies it. Its
 probabilities are fused with those of the vendored expression CNN on a 64x64 grey crop of the face
-(:mod:`microcue.faces.expression_cnn`, :func:`microcue.signals.emotions.fuse_cnn`, weight ``still_cnn_weight`` of the
-shipped calibration).
+(:mod:`microcue.faces.expression_cnn`, :func:`microcue.signals.emotions.fuse_cnn`, per-class weights ``still_fusion``
+of the shipped calibration).
 
 A face that is not found counts as a wrong prediction (predicted label ``"no_face"``) and is counted in
 ``faces_not_found``.
@@ -254,12 +254,13 @@ def extract_features(paths: Iterable[Path]) -> list[StillFace | None]:
 
 def still_probs(face: StillFace) -> np.ndarray:
     """``(8,)`` probabilities of ``EMOTIONS`` for a still image: the AU model against the shipped still-image
-    neutral, fused with the expression CNN at the shipped ``still_cnn_weight`` (bench/CNN_FUSION_DECLARED.md)."""
+    neutral, fused with the expression CNN by the shipped per-class ``still_fusion`` weights
+    (bench/CNN_FUSION_DECLARED.md, bench/STACK_DECLARED.md)."""
     from microcue.signals.baseline import relative_to_neutral, shipped_calibration, still_image_neutral
-    from microcue.signals.emotions import emotion_probs, fuse_cnn
+    from microcue.signals.emotions import emotion_probs, fuse_cnn, still_fusion_weights
 
     p_au = emotion_probs(relative_to_neutral(face.aus, still_image_neutral()))
-    return fuse_cnn(p_au, face.cnn, float(shipped_calibration().get("still_cnn_weight", 0.0)))
+    return fuse_cnn(p_au, face.cnn, *still_fusion_weights(shipped_calibration()))
 
 
 def score_predictions(y_true: list[str], y_pred: list[str], *, labels: Iterable[str] | None = None) -> dict[str, Any]:

@@ -156,32 +156,53 @@ def emotion_probs(au_delta: np.ndarray, *, model: EmotionModel | None = None) ->
     return (model or _default_model()).probs(au_delta)
 
 
-def fuse_cnn(p_au: np.ndarray, p_cnn: np.ndarray, weight: float) -> np.ndarray:
-    """The AU model's probabilities combined with the face CNN's: ``(1 - w) log p_AU + w log p_CNN``, renormalised.
+def fuse_cnn(p_au: np.ndarray, p_cnn: np.ndarray, au_weight: float | np.ndarray,
+             cnn_weight: float | np.ndarray, bias: float | np.ndarray = 0.0) -> np.ndarray:
+    """The AU model's probabilities combined with the face CNN's, class by class:
+    ``score_k = au_weight_k log p_AU(k) + cnn_weight_k log p_CNN(k) + bias_k``, then a softmax.
 
     Args:
         p_au: ``(..., 8)`` in ``EMOTIONS`` order.
         p_cnn: ``(..., 7)`` in :data:`microcue.faces.expression_cnn.CNN_CLASSES` order.
-        weight: w in [0, 1] (0: the AU model alone).
+        au_weight, cnn_weight, bias: scalars, or ``(8,)`` in ``EMOTIONS`` order. ``(1 - w, w)`` is a plain
+            log-linear mixture; the shipped still-image weights are per class (``still_fusion`` in the
+            calibration, bench/STACK_DECLARED.md).
 
-    The CNN has no contempt class and cannot tell a one-sided smirk from a relaxed face, so it lends contempt its
-    neutral probability: contempt against neutral stays the AU model's call (contempt comes from the one-sided
-    pattern, never from the CNN).
+    The CNN has no contempt class and cannot tell a one-sided smirk from a relaxed face, so contempt is scored with
+    neutral's weights on the AU model's contempt probability and the CNN's *neutral* probability: contempt against
+    neutral stays the AU model's call (contempt comes from the one-sided pattern, never from the CNN).
     """
     from microcue.faces.expression_cnn import CNN_CLASSES
 
-    if not 0.0 <= weight <= 1.0:
-        raise ValueError(f"fuse_cnn: weight must be in [0, 1], got {weight}")
+    n, c = EMOTIONS.index("neutral"), EMOTIONS.index("contempt")
+    weights = []
+    for v in (au_weight, cnn_weight, bias):
+        arr = np.broadcast_to(np.asarray(v, dtype=np.float64), (len(EMOTIONS),)).copy()
+        arr[c] = arr[n]
+        weights.append(arr)
     p_au = np.asarray(p_au, dtype=np.float64)
     p_cnn = np.asarray(p_cnn, dtype=np.float64)
     cnn8 = np.empty(p_au.shape)
     for j, name in enumerate(EMOTIONS):
         cnn8[..., j] = p_cnn[..., CNN_CLASSES.index("neutral" if name == "contempt" else name)]
     tiny = 1e-6
-    s = (1.0 - weight) * np.log(np.clip(p_au, tiny, 1.0)) + weight * np.log(np.clip(cnn8, tiny, 1.0))
+    s = weights[0] * np.log(np.clip(p_au, tiny, 1.0)) + weights[1] * np.log(np.clip(cnn8, tiny, 1.0)) + weights[2]
     s -= s.max(axis=-1, keepdims=True)
     e = np.exp(s)
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def still_fusion_weights(cal: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(au_weight, cnn_weight, bias)``, each ``(8,)`` in ``EMOTIONS`` order, of a calibration's
+    ``still_fusion`` (per class; contempt takes neutral's). Without one: the AU model alone."""
+    fusion = cal.get("still_fusion")
+    if fusion is None:
+        return np.ones(len(EMOTIONS)), np.zeros(len(EMOTIONS)), np.zeros(len(EMOTIONS))
+    try:
+        return tuple(np.array([float(fusion[k].get(e, fusion[k]["neutral"])) for e in EMOTIONS])  # type: ignore
+                     for k in ("au_weight", "cnn_weight", "bias"))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InvalidInputError(f"emotion calibration has a malformed still_fusion: {exc}") from None
 
 
 SPEECH_BAND = (0.03, 0.08)
