@@ -144,3 +144,23 @@ def test_eval_images_names_the_sample_womans_crying_and_laughter(tmp_path, sampl
     r = evaluate_images(tmp_path / "labels.csv")
     assert r["faces_not_found"] == 0
     assert r["per_class_recall"] == {"happiness": 1.0, "sadness": 1.0}, r["confusion"]
+
+
+def test_without_litert_still_images_are_read_by_the_action_units_alone_and_say_so(tmp_path, sample_frames,
+                                                                                   monkeypatch):
+    import sys
+
+    from microcue.evaluation.images import format_report
+
+    rows = ["path,label"]
+    for t, img in sample_frames.items():
+        cv2.imwrite(str(tmp_path / f"f{t:.0f}.png"), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+        rows.append(f"f{t:.0f}.png,{'sadness' if t in CRYING_S else 'happiness'}")
+    (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n")
+    monkeypatch.setattr(expression_cnn, "available", lambda: False)
+    r = evaluate_images(tmp_path / "labels.csv")
+    assert r["expression_cnn"] is False and r["faces_not_found"] == 0
+    assert "action units alone" in format_report(r)
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)  # the import fails as on an Intel Mac
+    with pytest.raises(ModelError, match="needs ai-edge-litert"):
+        ExpressionCNN()

@@ -227,20 +227,22 @@ class StillFace:
 
     Attributes:
         aus: ``(len(AU_NAMES),)`` raw AUs (not baseline-corrected).
-        cnn: ``(7,)`` expression-CNN probabilities (:data:`microcue.faces.expression_cnn.CNN_CLASSES` order).
+        cnn: ``(7,)`` expression-CNN probabilities (:data:`microcue.faces.expression_cnn.CNN_CLASSES` order), or
+            None where the CNN cannot run (:func:`microcue.faces.expression_cnn.available`).
     """
 
     aus: np.ndarray
-    cnn: np.ndarray
+    cnn: np.ndarray | None
 
 
 def extract_features(paths: Iterable[Path]) -> list[StillFace | None]:
-    """AUs and expression-CNN probabilities of each image's face, None when no face is found."""
-    from microcue.faces.expression_cnn import ExpressionCNN
+    """AUs and expression-CNN probabilities of each image's face, None when no face is found (the CNN's part is
+    None where it cannot run on this machine)."""
+    from microcue.faces.expression_cnn import ExpressionCNN, available
     from microcue.signals.aus import compute_aus
 
     out: list[StillFace | None] = []
-    cnn = ExpressionCNN()
+    cnn = ExpressionCNN() if available() else None
     with ImageLandmarker() as lm:
         for p in paths:
             face = lm.detect_image(load_rgb(p))
@@ -248,7 +250,7 @@ def extract_features(paths: Iterable[Path]) -> list[StillFace | None]:
                 out.append(None)
                 continue
             aus = compute_aus(face.blendshapes, face.landmarks, face.transform, frame_size=face.frame_size)
-            out.append(StillFace(aus, cnn.probs(face.crop)))
+            out.append(StillFace(aus, None if cnn is None else cnn.probs(face.crop)))
     return out
 
 
@@ -260,6 +262,8 @@ def still_probs(face: StillFace) -> np.ndarray:
     from microcue.signals.emotions import emotion_probs, fuse_cnn, still_fusion_weights
 
     p_au = emotion_probs(relative_to_neutral(face.aus, still_image_neutral()))
+    if face.cnn is None:
+        return p_au
     return fuse_cnn(p_au, face.cnn, *still_fusion_weights(shipped_calibration()))
 
 
@@ -311,7 +315,8 @@ def evaluate_images(labels_csv: str | Path, *, root: str | Path | None = None) -
     Returns:
         dict with ``n``, ``accuracy``, ``mean_per_class_recall`` (mean over the true classes present),
         ``per_class_recall`` {label: recall}, ``labels`` (row order of the confusion), ``confusion``
-        {true: {pred: count}} and ``faces_not_found`` (those count as wrong predictions, column ``no_face``).
+        {true: {pred: count}}, ``faces_not_found`` (those count as wrong predictions, column ``no_face``) and
+        ``expression_cnn`` (False where the CNN cannot run on this machine and the action units read alone).
     """
     rows = read_labels(labels_csv, root=root)
     for p, _ in rows:
@@ -321,7 +326,9 @@ def evaluate_images(labels_csv: str | Path, *, root: str | Path | None = None) -
         load_rgb(p)
     feats = extract_features([p for p, _ in rows])
     y_true = [lab for _, lab in rows]
-    return score_predictions(y_true, classify_faces(feats))
+    from microcue.faces.expression_cnn import available
+
+    return {**score_predictions(y_true, classify_faces(feats)), "expression_cnn": available()}
 
 
 def format_report(result: dict[str, Any]) -> str:
@@ -332,6 +339,9 @@ def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"images: {result['n']}   faces not found: {result['faces_not_found']} (counted as wrong)",
         f"accuracy: {result['accuracy']:.3f}   mean per-class recall: {result['mean_per_class_recall']:.3f}",
+        *([] if result.get("expression_cnn", True) else
+          ["read by the action units alone: the expression CNN needs ai-edge-litert, which has no build for this "
+           "platform"]),
         "",
         "per-class recall: " + ", ".join(f"{k} {v:.2f}" for k, v in result["per_class_recall"].items()),
         "",

@@ -30,6 +30,17 @@ _RIGHT_EYE = (33, 133)
 _LEFT_EYE = (362, 263)
 
 
+def available() -> bool:
+    """Whether this machine can run the CNN: LiteRT (``ai-edge-litert``) has no build for some platforms (Intel
+    Macs). Without it, still images are read by the action units alone and say so."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("ai_edge_litert") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def model_path() -> Path:
     """Path of the vendored CNN inside the installed package."""
     return Path(str(resources.files("microcue") / "models" / MODEL_FILE))
@@ -84,7 +95,11 @@ class ExpressionCNN:
     """The vendored CNN, loaded once per instance (a LiteRT interpreter is not shared between threads)."""
 
     def __init__(self) -> None:
-        from ai_edge_litert.interpreter import Interpreter
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError:
+            raise ModelError("the expression CNN needs ai-edge-litert, which is not installed (it has no build for "
+                             "this platform)") from None
 
         from microcue.faces.landmarker import quiet_native_logs
 
