@@ -9,14 +9,13 @@ docs/model-card-expression-cnn.md.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from microcue.errors import ModelError
+from microcue.faces.model import checked_bytes, vendored_path
 
 MODEL_FILE = "expression_cnn.tflite"
 MODEL_SHA256 = "65e3961bb68f497bd02a8d075da8409364db90004edb80c0c6cb15647c4de559"
@@ -43,22 +42,13 @@ def available() -> bool:
 
 def model_path() -> Path:
     """Path of the vendored CNN inside the installed package."""
-    return Path(str(resources.files("microcue") / "models" / MODEL_FILE))
+    return vendored_path(MODEL_FILE)
 
 
 @lru_cache(maxsize=1)
 def verified_model_bytes() -> bytes:
     """The CNN's bytes after checking its sha256; raises ModelError if missing or altered."""
-    path = model_path()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"expression model missing at {path}: reinstall microcue ({exc.strerror})") from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != MODEL_SHA256:
-        raise ModelError(f"expression model at {path} has sha256 {digest[:12]}..., expected {MODEL_SHA256[:12]}...: "
-                         "the file is damaged or replaced; reinstall microcue")
-    return data
+    return checked_bytes(model_path(), MODEL_SHA256, "expression model")
 
 
 def face_crop(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:

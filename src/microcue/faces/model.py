@@ -29,21 +29,31 @@ BLENDSHAPE_NAMES: tuple[str, ...] = (
 BLENDSHAPE_INDEX = {name: i for i, name in enumerate(BLENDSHAPE_NAMES)}
 
 
+def vendored_path(name: str) -> Path:
+    """Path of a file vendored in the installed package's ``models/`` folder."""
+    return Path(str(resources.files("microcue") / "models" / name))
+
+
+def checked_bytes(path: Path, sha256: str, what: str) -> bytes:
+    """A vendored model's bytes after checking its sha256; raises ModelError (naming ``what``) if missing or
+    altered."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{what} missing at {path}: reinstall microcue ({exc.strerror})") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        raise ModelError(f"{what} at {path} has sha256 {digest[:12]}..., expected {sha256[:12]}...: "
+                         "the file is damaged or replaced; reinstall microcue")
+    return data
+
+
 def model_path() -> Path:
     """Path of the vendored bundle inside the installed package."""
-    return Path(str(resources.files("microcue") / "models" / MODEL_FILE))
+    return vendored_path(MODEL_FILE)
 
 
 @lru_cache(maxsize=1)
 def verified_model_bytes() -> bytes:
     """The bundle's bytes after checking its sha256; raises ModelError if missing or altered."""
-    path = model_path()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"face model missing at {path}: reinstall microcue ({exc.strerror})") from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != MODEL_SHA256:
-        raise ModelError(f"face model at {path} has sha256 {digest[:12]}..., expected {MODEL_SHA256[:12]}...: "
-                         "the file is damaged or replaced; reinstall microcue")
-    return data
+    return checked_bytes(model_path(), MODEL_SHA256, "face model")
