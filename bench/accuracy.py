@@ -376,7 +376,7 @@ def cache_cnn(name: str, *, refresh: bool = False) -> np.ndarray:
     with ImageLandmarker() as lm:
         for i, (f, _) in enumerate(rows):
             face = lm.detect_image(load_rgb(f))
-            if face is not None and face.crop is not None:
+            if face is not None:
                 p[i] = cnn.probs(face.crop)
     print(f"{name}: landmarker + expression CNN on {len(rows)} images in {time.time() - t0:.1f} s", file=sys.stderr)
     np.savez_compressed(path, p=p, paths=np.array([str(f) for f, _ in rows]))

@@ -49,7 +49,7 @@ def test_the_cnn_reads_crying_as_sadness_and_laughter_as_happiness(sample_frames
         top = {}
         for t, img in sample_frames.items():
             face = lm.detect_image(img)
-            assert face is not None and face.crop is not None and face.crop.shape == (64, 64)
+            assert face is not None and face.crop.shape == (64, 64)
             p = cnn.probs(face.crop)
             assert p.shape == (7,) and abs(p.sum() - 1) < 1e-6
             top[t] = CNN_CLASSES[int(p.argmax())]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Self
 
@@ -38,15 +39,14 @@ class ImageFace:
         landmarks: ``(478, 3)`` normalised to the *prepared* (padded, upscaled) image.
         transform: ``(4, 4)`` facial transformation matrix.
         frame_size: ``(w, h)`` of the prepared image in pixels.
-        crop: ``(64, 64)`` grey face crop for the expression CNN
-            (:func:`microcue.faces.expression_cnn.face_crop`), or None.
+        crop: ``(64, 64)`` grey face crop for the expression CNN (:func:`microcue.faces.expression_cnn.face_crop`).
     """
 
     blendshapes: np.ndarray
     landmarks: np.ndarray
     transform: np.ndarray
     frame_size: tuple[int, int]
-    crop: np.ndarray | None = None
+    crop: np.ndarray
 
 
 def prepare_image(image: np.ndarray, *, pad_frac: float = 0.5, min_side: int = 384,
@@ -246,7 +246,7 @@ def extract_features(paths: Iterable[Path]) -> list[StillFace | None]:
     with ImageLandmarker() as lm:
         for p in paths:
             face = lm.detect_image(load_rgb(p))
-            if face is None or face.crop is None:
+            if face is None:
                 out.append(None)
                 continue
             aus = compute_aus(face.blendshapes, face.landmarks, face.transform, frame_size=face.frame_size)
@@ -258,13 +258,23 @@ def still_probs(face: StillFace) -> np.ndarray:
     """``(8,)`` probabilities of ``EMOTIONS`` for a still image: the AU model against the shipped still-image
     neutral, fused with the expression CNN by the shipped per-class ``still_fusion`` weights
     (bench/CNN_FUSION_DECLARED.md, bench/STACK_DECLARED.md)."""
-    from microcue.signals.baseline import relative_to_neutral, shipped_calibration, still_image_neutral
-    from microcue.signals.emotions import emotion_probs, fuse_cnn, still_fusion_weights
+    from microcue.signals.baseline import relative_to_neutral
+    from microcue.signals.emotions import emotion_probs, fuse_cnn
 
-    p_au = emotion_probs(relative_to_neutral(face.aus, still_image_neutral()))
+    neutral, weights = _still_reading()
+    p_au = emotion_probs(relative_to_neutral(face.aus, neutral))
     if face.cnn is None:
         return p_au
-    return fuse_cnn(p_au, face.cnn, *still_fusion_weights(shipped_calibration()))
+    return fuse_cnn(p_au, face.cnn, *weights)
+
+
+@lru_cache(maxsize=1)
+def _still_reading() -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The shipped still-image neutral and per-class fusion weights (read once)."""
+    from microcue.signals.baseline import shipped_calibration, still_image_neutral
+    from microcue.signals.emotions import still_fusion_weights
+
+    return still_image_neutral(), still_fusion_weights(shipped_calibration())
 
 
 def score_predictions(y_true: list[str], y_pred: list[str], *, labels: Iterable[str] | None = None) -> dict[str, Any]:
