@@ -63,7 +63,6 @@ def face_pass(path: str, raw_path: str, *, fps: float | None = None, start_s: fl
 
     Rows carry the pass's own track ids and a frame index counted from the start of the range.
     """
-    from microcue.faces.expression_cnn import ExpressionCNN
     from microcue.faces.stage import FaceStage
     from microcue.io.sink import ParquetRowSink
     from microcue.signals.stage import raw_features
@@ -78,7 +77,6 @@ def face_pass(path: str, raw_path: str, *, fps: float | None = None, start_s: fl
     from microcue.video.prefetch import prefetch
 
     stage = FaceStage()
-    cnn = ExpressionCNN()
     res = PassResult(raw_path=raw_path)
     with ParquetRowSink(raw_path) as sink:
         try:
@@ -86,7 +84,7 @@ def face_pass(path: str, raw_path: str, *, fps: float | None = None, start_s: fl
                 obs = stage.update(frame)
                 size = frame.size
                 for o in obs:
-                    row = raw_features(o, size, image=frame.image, cnn=cnn)
+                    row = raw_features(o, size)
                     row["time_s"] = frame.pts_s
                     row["frame_index"] = res.frames
                     sink.write(row)

@@ -346,7 +346,7 @@ class LiveRunner:
                          record=dict(type="stall", skipped_s=round(stepped, 3), stalls=feed.stalls))
                 feed.last_pts, feed.dropped_then = frame.pts_s, feed.dropped
                 obs = feed.faces.update(frame)
-                for row in feed.signals.update(frame.pts_s, frame.index, obs, frame.size, frame.image):
+                for row in feed.signals.update(frame.pts_s, frame.index, obs, frame.size):
                     p = feed.people.get(row["track_id"], row["face_x"], row["face_y"])
                     row["participant"] = p["id"]
                     row["track_id"] = row["track_id"] + feed.people.track_offset

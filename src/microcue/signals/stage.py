@@ -20,22 +20,13 @@ from microcue.signals import gaze as gz
 from microcue.signals.aus import AU_NAMES, compute_aus
 from microcue.signals.baseline import NeutralBaseline
 from microcue.signals.baseline import expressivity as expressivity_of
-from microcue.faces.expression_cnn import CNN_CLASSES, ExpressionCNN, face_crop
-from microcue.signals.baseline import shipped_calibration
-from microcue.signals.emotions import EMOTIONS, SpeechHold, confidence, fuse_cnn, row_probs, valence_arousal
+from microcue.signals.emotions import EMOTIONS, SpeechHold, confidence, row_probs, valence_arousal
 
 RAW_AU = tuple(f"raw_{a}" for a in AU_NAMES)
-RAW_CNN = tuple(f"cnn_{c}" for c in CNN_CLASSES)
-"""Raw-row columns of the expression CNN's probabilities (absent in raw rows made without the frame)."""
 
 
-def raw_features(obs: FaceObservation, frame_size: tuple[int, int], *, image: np.ndarray | None = None,
-                 cnn: ExpressionCNN | None = None) -> dict:
-    """Everything about one face in one frame that needs no memory of the past.
-
-    With the frame's ``image`` and a ``cnn``, the row also holds the expression CNN's probabilities for the face
-    (``RAW_CNN``; numbers only: the crop is not kept).
-    """
+def raw_features(obs: FaceObservation, frame_size: tuple[int, int]) -> dict:
+    """Everything about one face in one frame that needs no memory of the past."""
     aus = compute_aus(obs.blendshapes, obs.landmarks, obs.transform, frame_size=frame_size)
     w, h = frame_size
     b = obs.bbox_xyxy
@@ -48,8 +39,6 @@ def raw_features(obs: FaceObservation, frame_size: tuple[int, int], *, image: np
         mouth_open=float(gz.mouth_opening(obs.landmarks, frame_size=frame_size)),
     )
     row.update({k: float(v) for k, v in zip(RAW_AU, aus)})
-    if image is not None and cnn is not None:
-        row.update({k: float(v) for k, v in zip(RAW_CNN, cnn.probs(face_crop(image, obs.landmarks)))})
     return row
 
 
@@ -61,8 +50,6 @@ class _Person:
         self.scale_ref: float | None = None
         self.mouth: deque[tuple[float, float]] = deque(maxlen=512)  # (time_s, opening); bounded
         self.speech = SpeechHold()  # is the mouth talking (held over the pauses between words)
-        self.cnn_rest: np.ndarray | None = None  # the CNN's mean log-probabilities on this face at rest
-        self.cnn_rest_n = 0
 
 
 class SignalStage:
@@ -79,11 +66,6 @@ class SignalStage:
     def __init__(self, *, mouth_window_s: float = 0.5, scale_tau_s: float = 30.0) -> None:
         self.mouth_window_s = mouth_window_s
         self.scale_tau_s = scale_tau_s
-        cal = shipped_calibration()
-        self.cnn_weight = float(cal.get("still_cnn_weight", 0.0))
-        rest = cal.get("cnn_population_rest")
-        self.cnn_population_rest = None if rest is None else np.array([float(rest[c]) for c in CNN_CLASSES])
-        self._cnn: ExpressionCNN | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -102,38 +84,14 @@ class SignalStage:
         person.baseline = baseline
 
     def update(self, pts_s: float, index: int, observations: list[FaceObservation],
-               frame_size: tuple[int, int], image: np.ndarray | None = None) -> list[dict]:
-        """Signal rows of one frame's faces (the live path); with the frame's ``image`` the expression CNN reads
-        each face too."""
+               frame_size: tuple[int, int]) -> list[dict]:
         rows = []
-        if observations and self._cnn is None and image is not None:
-            self._cnn = ExpressionCNN()
         for obs in observations:
-            raw = raw_features(obs, frame_size, image=image, cnn=self._cnn)
+            raw = raw_features(obs, frame_size)
             raw["time_s"] = float(pts_s)
             raw["frame_index"] = int(index)
             rows.append(self.personalise(obs.track_id, raw))
         return rows
-
-    CNN_REST_WARMUP = 30
-    CNN_REST_RATE = 0.01
-
-    def _cnn_against_rest(self, person: _Person, p_cnn: np.ndarray, at_rest: bool) -> np.ndarray:
-        """The CNN's probabilities read against this person's resting face (bench/VIDEO_CNN_B_DECLARED.md):
-        ``log p - rest_person + rest_population``, once the person has ``CNN_REST_WARMUP`` resting frames."""
-        logp = np.log(np.clip(p_cnn, 1e-6, 1.0))
-        if at_rest:
-            person.cnn_rest_n += 1
-            if person.cnn_rest is None:
-                person.cnn_rest = logp.copy()
-            else:
-                step = max(1.0 / person.cnn_rest_n, self.CNN_REST_RATE)
-                person.cnn_rest += step * (logp - person.cnn_rest)
-        if self.cnn_population_rest is None or person.cnn_rest_n < self.CNN_REST_WARMUP:
-            return p_cnn
-        s = logp - person.cnn_rest + self.cnn_population_rest
-        e = np.exp(s - s.max())
-        return e / e.sum()
 
     def personalise(self, key, raw: dict) -> dict:
         """One raw row (from ``raw_features`` plus time_s and frame_index) -> a full signal row."""
@@ -141,9 +99,7 @@ class SignalStage:
         if person is None:
             person = self.people_[key] = _Person()
         aus_raw = np.array([raw[k] for k in RAW_AU], float)
-        accepted_before = person.baseline.n_accepted_
         delta = person.baseline.update(aus_raw, quality=raw["quality"])
-        at_rest = person.baseline.n_accepted_ > accepted_before
         iod = raw["iod_px"]
         t = raw["time_s"]
         if person.scale_ref is None:
@@ -156,13 +112,7 @@ class SignalStage:
         while person.mouth and person.mouth[0][0] < t - self.mouth_window_s:
             person.mouth.popleft()
         activity = float(np.std([v for _, v in person.mouth])) if len(person.mouth) >= 3 else 0.0
-        speech = person.speech.update(t, activity)
-        probs = row_probs(delta, speech)  # talking: its mouth AUs are not expression
-        cnn = [raw.get(k) for k in RAW_CNN]
-        if self.cnn_weight > 0 and all(v is not None and np.isfinite(v) for v in cnn):
-            p_cnn = self._cnn_against_rest(person, np.array(cnn, float), at_rest and speech == 0.0)
-            # the CNN sees the talking mouth too: while a face talks it has no say (bench/VIDEO_CNN_DECLARED.md)
-            probs = fuse_cnn(probs, p_cnn, self.cnn_weight * (1.0 - float(speech)))
+        probs = row_probs(delta, person.speech.update(t, activity))  # talking: its mouth AUs are not expression
         valence, arousal = valence_arousal(probs, delta)
         expressivity = float(expressivity_of(delta))
         gaze = np.array([raw["gaze_x"], raw["gaze_y"]])
