@@ -84,6 +84,23 @@ def test_bad_role(astronaut_mp4, tmp_path):
                           "role must be")
 
 
+def test_a_single_photo_says_it_is_too_short_to_follow_not_that_it_has_no_face(tmp_path):
+    import cv2
+    from media import astronaut_image
+
+    photo = tmp_path / "photo.jpg"
+    cv2.imwrite(str(photo), cv2.cvtColor(astronaut_image(), cv2.COLOR_RGB2BGR))
+    out = tmp_path / "o"
+    proc = run_cli("analyze", photo, "-o", out, "-q", "--no-store")
+    assert proc.returncode == 0, proc.stderr
+    assert "No one to follow" in proc.stdout and "No faces found" not in proc.stdout, proc.stdout
+    assert "microcue eval images" in proc.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["faces_found"] is False and summary["faces_seen_briefly"] == 1
+    assert summary["longest_brief_face_frames"] == 1
+    assert any("too few to follow" in w for w in summary["warnings"])
+
+
 def test_no_face_is_not_an_error(no_face_mp4, tmp_path):
     out = tmp_path / "o"
     proc = run_cli("analyze", no_face_mp4.path, "-o", out, "-q")
@@ -91,6 +108,7 @@ def test_no_face_is_not_an_error(no_face_mp4, tmp_path):
     assert "No faces found" in proc.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["faces_found"] is False and summary["participants"] == []
+    assert summary["faces_seen_briefly"] == 0 and "longest_brief_face_frames" not in summary
     assert json.loads((out / "participants.json").read_text()) == []
 
 

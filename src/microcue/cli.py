@@ -84,8 +84,12 @@ def analyze(
     result, after, call_id, kept_at = job.result, job.after, job.call_id, job.store_url
     s = result.summary
     if result.no_faces:
-        typer.echo(f"No faces found in {video} ({s['frames']} frames read). Nothing to analyse; "
-                   f"summary written to {out / 'summary.json'}.")
+        from microcue.pipeline import brief_faces_note
+
+        what = (f"No one to follow in {video} ({s['frames']} frames read): "
+                f"{brief_faces_note(s['longest_brief_face_frames'])}."
+                if s.get("longest_brief_face_frames") else f"No faces found in {video} ({s['frames']} frames read).")
+        typer.echo(f"{what} Nothing to analyse; summary written to {out / 'summary.json'}.")
         return
     typer.echo(f"Analysed {s['frames']} frames of {video} at {s['frames_per_s']} frames/s.")
     for p in s["participants"]:

@@ -21,7 +21,7 @@ import numpy as np
 from microcue.analysis import CallAnalysis
 from microcue.errors import InvalidInputError
 from microcue.facepass import PassResult, face_pass
-from microcue.faces.participants import RoleSpec, build_participants
+from microcue.faces.participants import MIN_TRACK_FRAMES, MIN_TRACK_S, RoleSpec, build_participants
 from microcue.io.sink import ParquetRowSink, ensure_writable_dir, write_json
 from microcue.stitch import stitch
 from microcue.video import open_source
@@ -72,7 +72,9 @@ def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: floa
         else:
             passes = _parallel(str(path), ranges, work, progress)
         mapping, tracks = stitch(passes, [r[0] for r in ranges[1:]])
-        people = build_participants({g: f.stats() for g, f in tracks.items()}, specs)
+        stats = {g: f.stats() for g, f in tracks.items()}
+        people = build_participants(stats, specs)
+        brief = [s for g, s in stats.items() if g not in {t for p in people for t in p.track_ids}]
         signals_path = out / "signals.parquet"
         speech = _voice_activity(path, info)
         events = _personalise(passes, mapping, people, signals_path, out / "signals.csv" if csv else None,
@@ -84,6 +86,11 @@ def analyze(path: str | Path, *, roles: Iterable[RoleSpec | str] = (), fps: floa
     elapsed = time.perf_counter() - started
     errors = [(r.error_type, r.error) for r in passes if r.error]
     summary = _summary(source, people, passes, elapsed, signals_path, [e for _, e in errors], len(ranges))
+    summary["faces_seen_briefly"] = len(brief)
+    if not people and brief:
+        summary["longest_brief_face_frames"] = max(s["frames"] for s in brief)
+        summary["warnings"][summary["warnings"].index("no faces found in this recording")] = brief_faces_note(
+            summary["longest_brief_face_frames"])
     summary["warnings"] += _AUDIO_WARNINGS
     summary["speech_from_audio"] = speech is not None
     _AUDIO_WARNINGS.clear()
@@ -317,6 +324,13 @@ def _summary(source, people, passes: list[PassResult], elapsed, signals_path, er
         warnings=warnings,
         microcue_version=_version(),
     )
+
+
+def brief_faces_note(frames: int) -> str:
+    """What to tell a user whose recording showed faces, none long enough to be a person."""
+    return (f"a face was seen in {frames} frame(s), too few to follow a person (at least {MIN_TRACK_FRAMES} frames "
+            f"over {MIN_TRACK_S} s); a single photo or a very short clip is too short (labelled photos: microcue "
+            "eval images)")
 
 
 def _mean(df, col):

@@ -103,7 +103,12 @@ def position_name(cx: float, cy: float) -> str:
     return "-".join(p for p in (v, h) if p) or "center"
 
 
-def real_tracks(track_stats: dict[int, dict], *, min_frames: int = 8, min_seconds: float = 0.3,
+MIN_TRACK_FRAMES = 8
+MIN_TRACK_S = 0.3
+"""A track is a person only once it has this many frames over this many seconds (less is detector noise)."""
+
+
+def real_tracks(track_stats: dict[int, dict], *, min_frames: int = MIN_TRACK_FRAMES, min_seconds: float = MIN_TRACK_S,
                 min_density: float = 0.3) -> set[int]:
     """The tracks that are people, not detector noise (see ``build_participants``)."""
     kept = {tid: s for tid, s in track_stats.items()
@@ -117,7 +122,8 @@ def real_tracks(track_stats: dict[int, dict], *, min_frames: int = 8, min_second
 
 
 def build_participants(track_stats: dict[int, dict], roles: list[RoleSpec] = (), *,
-                       min_frames: int = 8, min_seconds: float = 0.3, min_density: float = 0.3) -> list[Participant]:
+                       min_frames: int = MIN_TRACK_FRAMES, min_seconds: float = MIN_TRACK_S,
+                       min_density: float = 0.3) -> list[Participant]:
     """Participants from track statistics ``{track_id: {frames, first_s, last_s, cx, cy, face_px}}``.
 
     Tracks seen for fewer than ``min_frames`` frames or ``min_seconds`` are dropped as detector noise, and so
