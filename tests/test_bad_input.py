@@ -84,6 +84,11 @@ def test_bad_role(astronaut_mp4, tmp_path):
                           "role must be")
 
 
+def test_eval_images_with_an_unknown_label_is_one_line(tmp_path):
+    (tmp_path / "labels.csv").write_text("path,label\nface.png,bored\n")
+    assert_one_line_error(run_cli("eval", "images", tmp_path / "labels.csv"), "labels.csv row 2", "'bored'")
+
+
 def test_a_single_photo_says_it_is_too_short_to_follow_not_that_it_has_no_face(tmp_path):
     import cv2
     from media import astronaut_image

@@ -100,3 +100,13 @@ def test_jaffe_all_faces_found_and_clear_classes_recognised():
     assert r["per_class_recall"]["surprise"] >= 0.8
     assert r["per_class_recall"]["happiness"] >= 0.6
     assert r["mean_per_class_recall"] > 1 / 7 + 0.1  # clearly above chance
+
+
+def test_labels_take_common_spellings_and_refuse_unknown_ones(tmp_path):
+    from microcue.evaluation.images import read_labels
+
+    (tmp_path / "labels.csv").write_text("path,label\na.png,Happy\nb.png,angry\nc.png, Sadness \nd.png,contempt\n")
+    assert [lab for _, lab in read_labels(tmp_path / "labels.csv")] == ["happiness", "anger", "sadness", "contempt"]
+    (tmp_path / "bad.csv").write_text("path,label\na.png,happiness\nb.png,smirk\n")
+    with pytest.raises(InvalidInputError, match=r"bad.csv row 3: label 'smirk' is not one of neutral, anger"):
+        read_labels(tmp_path / "bad.csv")

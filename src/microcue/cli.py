@@ -377,7 +377,9 @@ def live(
 
 @eval_app.command("images")
 def eval_images(
-    labels: Annotated[Path, typer.Argument(help="labels.csv with columns path,label.")],
+    labels: Annotated[Path, typer.Argument(
+        help="labels.csv with columns path,label; labels: neutral, anger, contempt, disgust, fear, happiness, "
+             "sadness, surprise (happy, angry, sad, surprised... are read as those).")],
     root: Annotated[Path | None, typer.Option(
         help="Folder the paths are relative to (default: the csv's folder).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,

@@ -202,9 +202,20 @@ class ImageLandmarker:
         self.close()
 
 
+LABEL_ALIASES: dict[str, str] = {
+    "angry": "anger", "disgusted": "disgust", "afraid": "fear", "fearful": "fear", "scared": "fear",
+    "happy": "happiness", "joy": "happiness", "sad": "sadness", "surprised": "surprise", "calm": "neutral",
+    "neutral_calm": "neutral", "contemptuous": "contempt",
+}
+"""Other common spellings of the eight labels (FER2013, AffectNet, RAF-DB, rater files) and the label they mean."""
+
+
 def read_labels(labels_csv: str | Path, *, root: str | Path | None = None) -> list[tuple[Path, str]]:
     """``(absolute image path, label)`` rows of a ``path,label`` CSV; paths are relative to ``root``
-    (default: the CSV's folder)."""
+    (default: the CSV's folder). Labels are the eight of ``EMOTIONS`` (any case) or a ``LABEL_ALIASES`` spelling;
+    anything else is an error naming the row, since it could only ever be scored wrong."""
+    from microcue.signals.emotions import EMOTIONS
+
     csv_path = Path(labels_csv)
     if not csv_path.is_file():
         raise InputNotFoundError(f"labels file not found: {csv_path}")
@@ -214,8 +225,12 @@ def read_labels(labels_csv: str | Path, *, root: str | Path | None = None) -> li
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or not {"path", "label"} <= set(reader.fieldnames):
             raise InvalidInputError(f"{csv_path} must have a header with columns path,label; got {reader.fieldnames}")
-        for row in reader:
-            rows.append((base / row["path"], row["label"].strip().lower()))
+        for line, row in enumerate(reader, start=2):
+            raw = (row["label"] or "").strip().lower()
+            label = LABEL_ALIASES.get(raw, raw)
+            if label not in EMOTIONS:
+                raise InvalidInputError(f"{csv_path} row {line}: label {raw!r} is not one of {', '.join(EMOTIONS)}")
+            rows.append((base / row["path"], label))
     if not rows:
         raise InvalidInputError(f"{csv_path} has no rows")
     return rows
