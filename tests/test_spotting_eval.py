@@ -75,3 +75,37 @@ def test_bad_truth_files(tmp_path):
     bad = truth(tmp_path, "start,end\n1,2\n")
     with pytest.raises(ValueError, match="onset_s"):
         evaluate_spotting([], bad, duration_s=10)
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("onset_s,offset_s,kind\n1.0,1.3,micro\n2.0,5.0,big\n", "row 3: kind 'big' is not one of micro, macro"),
+    ("onset_s,offset_s,kind\n3.0,1.0,micro\n", "row 2: offset_s (1.0) must come after onset_s (3.0)"),
+    ("onset_s,offset_s,kind\nsoon,1.0,micro\n", "row 2: onset_s and offset_s must be numbers"),
+    ("onset_s,offset_s,kind,emotion\n1.0,1.4,micro,smug\n", "row 2: emotion 'smug' is not one of"),
+    ("onset_s,offset_s,kind,apex_s\n1.0,1.4,micro,2.0\n", "row 2: apex_s (2.0) is not between"),
+    ("", "not a truth CSV (empty"),
+])
+def test_a_bad_truth_row_is_named(tmp_path, text, needle):
+    from microcue.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match=needle.replace("(", r"\(").replace(")", r"\)")):
+        evaluate_spotting([], truth(tmp_path, text), duration_s=10)
+
+
+def test_truth_kinds_and_emotions_are_read_in_any_case(tmp_path):
+    t = truth(tmp_path, "onset_s,offset_s,kind,emotion\n1.0,1.4,Micro,Anger\n2.0,2.2,nod,\n")
+    r = evaluate_spotting([ev(1.0, 1.4, emotion="anger")], t, duration_s=60.0)
+    assert r["tp"] == 1 and r["emotion_accuracy"] == 1.0  # the nod row is not an expression: not scored
+
+
+def test_cli_checks_the_truth_before_analysing_the_recording(tmp_path):
+    import subprocess
+    import sys
+
+    bad = truth(tmp_path, "onset_s,offset_s,kind\n1.0,1.3,blink\n")
+    # the recording does not even exist: the truth's error comes first, so no analysis was started
+    proc = subprocess.run([sys.executable, "-m", "microcue.cli", "eval", "spotting", str(tmp_path / "none.mp4"),
+                           "--truth", str(bad)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"microcue: error: {bad} row 2: kind 'blink' is not one of micro, "
+                                                "macro, nod, head_shake, brow_flash, gaze_aversion"]

@@ -405,15 +405,17 @@ def eval_spotting(
     import json
     import tempfile
 
-    from microcue.events import evaluate_spotting, format_report
+    from microcue.events import format_report
+    from microcue.events.evaluate import read_truth, score
+    from microcue.events.types import EXPRESSION_KINDS
     from microcue.pipeline import analyze as run
 
-    if not truth.exists():
-        _fail(f"{truth}: truth file not found")
+    # the truth is read and checked before the recording is analysed: a bad row must not cost the analysis
+    rows = [t for t in read_truth(truth, participant) if t["kind"] in EXPRESSION_KINDS]
     with tempfile.TemporaryDirectory() as tmp:
         result = run(video, out_dir=tmp)
     duration = result.summary.get("container_duration_s") or result.summary.get("last_pts_s") or 0.0
-    scores = evaluate_spotting(result.events, truth, duration_s=duration, participant=participant)
+    scores = score(result.events, rows, duration_s=duration, participant=participant)
     typer.echo(json.dumps(scores) if as_json else format_report(scores))
 
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from pathlib import Path
 
-from microcue.events.types import EXPRESSION_KINDS, ExpressionEvent
+from microcue.events.types import EXPRESSION_KINDS, KINDS, ExpressionEvent
 
 
 def _prf(tp: int, n_pred: int, n_true: int) -> dict:
@@ -36,36 +36,59 @@ def _iou(a0: float, a1: float, b0: float, b1: float) -> float:
 
 
 def read_truth(path: str | Path, participant: str | None = None) -> list[dict]:
-    """Truth rows from a CSV with columns onset_s, offset_s, kind and optional emotion, participant, apex_s."""
+    """Truth rows from a CSV with columns onset_s, offset_s, kind and optional emotion, participant, apex_s.
+
+    Every row is checked before anything is scored: the kind is one of ``KINDS``, onset and offset are numbers
+    with offset after onset, an emotion (where given) is one of ``EMOTIONS`` or ``unclear``, an apex (where given)
+    lies within its row. A file that is not such a CSV, or a bad row, is an ``InvalidInputError`` naming it.
+    """
     import pandas as pd
 
-    from microcue.errors import InvalidInputError
+    from microcue.errors import InputNotFoundError, InvalidInputError
+    from microcue.signals.emotions import EMOTIONS
 
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"truth file not found: {path}")
-    df = pd.read_csv(path)
+    if not path.is_file():
+        raise InputNotFoundError(f"truth file not found: {path}")
+    try:
+        df = pd.read_csv(path)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = "empty" if isinstance(exc, pd.errors.EmptyDataError) else "not a text CSV"
+        raise InvalidInputError(f"{path}: not a truth CSV ({reason}; needs onset_s,offset_s,kind)") from None
     missing = {"onset_s", "offset_s", "kind"} - set(df.columns)
     if missing:
         raise InvalidInputError(f"{path}: truth CSV lacks columns {sorted(missing)} (needs onset_s,offset_s,kind)")
     if participant is not None and "participant" in df.columns:
         df = df[df["participant"].astype(str) == str(participant)]
     rows = []
-    for r in df.to_dict("records"):
+    for line, r in zip(df.index + 2, df.to_dict("records")):
+        where = f"{path} row {line}"
+        try:
+            onset, offset = float(r["onset_s"]), float(r["offset_s"])
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"{where}: onset_s and offset_s must be numbers, got {r['onset_s']!r}, "
+                                    f"{r['offset_s']!r}") from None
+        if not (math.isfinite(onset) and math.isfinite(offset)) or offset <= onset:
+            raise InvalidInputError(f"{where}: offset_s ({offset}) must come after onset_s ({onset})")
+        kind = str(r["kind"]).strip().lower()
+        if kind not in KINDS:
+            raise InvalidInputError(f"{where}: kind {r['kind']!r} is not one of {', '.join(KINDS)}")
         emo = r.get("emotion")
+        emo = None if emo is None or (isinstance(emo, float) and math.isnan(emo)) or str(emo).strip() == "" else (
+            str(emo).strip().lower())
+        if emo is not None and emo not in EMOTIONS + ("unclear",):
+            raise InvalidInputError(f"{where}: emotion {emo!r} is not one of {', '.join(EMOTIONS)}, unclear")
         apex = r.get("apex_s")
-        rows.append(
-            {
-                "onset_s": float(r["onset_s"]),
-                "offset_s": float(r["offset_s"]),
-                "kind": str(r["kind"]).strip(),
-                "emotion": None
-                if emo is None or (isinstance(emo, float) and math.isnan(emo)) or emo == ""
-                else str(emo).strip(),
-                "apex_s": None if apex is None or (isinstance(apex, float) and math.isnan(apex)) else float(apex),
-                "participant": r.get("participant"),
-            }
-        )
+        apex = None if apex is None or (isinstance(apex, float) and math.isnan(apex)) else apex
+        if apex is not None:
+            try:
+                apex = float(apex)
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"{where}: apex_s must be a number, got {apex!r}") from None
+            if not onset <= apex <= offset:
+                raise InvalidInputError(f"{where}: apex_s ({apex}) is not between onset_s and offset_s")
+        rows.append({"onset_s": onset, "offset_s": offset, "kind": kind, "emotion": emo, "apex_s": apex,
+                     "participant": r.get("participant")})
     return rows
 
 
