@@ -84,6 +84,15 @@ def test_bad_role(astronaut_mp4, tmp_path):
                           "role must be")
 
 
+@pytest.mark.parametrize("opt", [("--workers", "0"), ("--fps", "-3")])
+def test_nonsense_numbers_are_refused_before_any_work(astronaut_mp4, tmp_path, opt):
+    out = tmp_path / "o"
+    proc = run_cli("analyze", astronaut_mp4.path, "-o", out, "--no-store", *opt)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"Invalid value for '{opt[0]}'" in proc.stderr
+    assert not (out / "summary.json").exists()
+
+
 def test_eval_images_with_an_unknown_label_is_one_line(tmp_path):
     (tmp_path / "labels.csv").write_text("path,label\nface.png,bored\n")
     assert_one_line_error(run_cli("eval", "images", tmp_path / "labels.csv"), "labels.csv row 2", "'bored'")

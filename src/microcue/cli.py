@@ -38,7 +38,8 @@ def analyze(
     )] = None,
     roles_file: Annotated[Path | None, typer.Option(
         "--roles-file", help="Sidecar file with one WHERE=ROLE[:NAME] per line.")] = None,
-    fps: Annotated[float | None, typer.Option(help="Frame rate of an image folder whose names carry no times.")] = None,
+    fps: Annotated[float | None, typer.Option(help="Frame rate of an image folder whose names carry no times.",
+                                              min=0.01)] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Also write signals.csv.")] = False,
     transcript: Annotated[Path | None, typer.Option(
         "--transcript", help="Meeting transcript: WebVTT or SRT (Zoom, Teams) or Google Meet text.")] = None,
@@ -63,7 +64,7 @@ def analyze(
         "and theirs is saved back.")] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", help="Processes for the face pass (default: the machine's cores). Results can differ slightly "
-        "with it; fix it to compare runs across machines.")] = None,
+        "with it; fix it to compare runs across machines.", min=1)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Analyse a call: every face tracked, with action units, emotions, gaze and engagement over time."""
@@ -136,7 +137,7 @@ def batch(
     calibrations: Annotated[Path | None, typer.Option(
         "--calibrations", help="Folder of per-person neutral baselines (see analyze).")] = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", help="Processes per recording (default: the machine's cores).")] = None,
+        "--workers", help="Processes per recording (default: the machine's cores).", min=1)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Analyse many recordings: resumable (finished ones are skipped), one ledger line each in batch.csv, a bad
