@@ -202,19 +202,11 @@ class ImageLandmarker:
         self.close()
 
 
-LABEL_ALIASES: dict[str, str] = {
-    "angry": "anger", "disgusted": "disgust", "afraid": "fear", "fearful": "fear", "scared": "fear",
-    "happy": "happiness", "joy": "happiness", "sad": "sadness", "surprised": "surprise", "calm": "neutral",
-    "neutral_calm": "neutral", "contemptuous": "contempt",
-}
-"""Other common spellings of the eight labels (FER2013, AffectNet, RAF-DB, rater files) and the label they mean."""
-
-
 def read_labels(labels_csv: str | Path, *, root: str | Path | None = None) -> list[tuple[Path, str]]:
     """``(absolute image path, label)`` rows of a ``path,label`` CSV; paths are relative to ``root``
-    (default: the CSV's folder). Labels are the eight of ``EMOTIONS`` (any case) or a ``LABEL_ALIASES`` spelling;
+    (default: the CSV's folder). Labels are the eight of ``EMOTIONS`` (any case) or a ``EMOTION_ALIASES`` spelling;
     anything else is an error naming the row, since it could only ever be scored wrong."""
-    from microcue.signals.emotions import EMOTIONS
+    from microcue.signals.emotions import EMOTION_ALIASES, EMOTIONS
 
     csv_path = Path(labels_csv)
     if not csv_path.is_file():
@@ -227,7 +219,7 @@ def read_labels(labels_csv: str | Path, *, root: str | Path | None = None) -> li
             raise InvalidInputError(f"{csv_path} must have a header with columns path,label; got {reader.fieldnames}")
         for line, row in enumerate(reader, start=2):
             raw = (row["label"] or "").strip().lower()
-            label = LABEL_ALIASES.get(raw, raw)
+            label = EMOTION_ALIASES.get(raw, raw)
             if label not in EMOTIONS:
                 raise InvalidInputError(f"{csv_path} row {line}: label {raw!r} is not one of {', '.join(EMOTIONS)}")
             rows.append((base / row["path"], label))

@@ -35,17 +35,24 @@ def _iou(a0: float, a1: float, b0: float, b1: float) -> float:
     return inter / union if union > 0 else 0.0
 
 
+KIND_ALIASES = {"micro-expression": "micro", "microexpression": "micro", "macro-expression": "macro",
+                "macroexpression": "macro"}
+"""How some datasets spell the two expression kinds (CAS(ME)^2 writes "micro-expression")."""
+
+
 def read_truth(path: str | Path, participant: str | None = None) -> list[dict]:
     """Truth rows from a CSV with columns onset_s, offset_s, kind and optional emotion, participant, apex_s.
 
-    Every row is checked before anything is scored: the kind is one of ``KINDS``, onset and offset are numbers
-    with offset after onset, an emotion (where given) is one of ``EMOTIONS`` or ``unclear``, an apex (where given)
-    lies within its row. A file that is not such a CSV, or a bad row, is an ``InvalidInputError`` naming it.
+    Every row is checked before anything is scored: the kind is one of ``KINDS`` (any case; "micro-expression"
+    and the like are read as micro / macro), onset and offset are numbers with offset after onset, an apex (where
+    given) is a number. A file that is not such a CSV, or a bad row, is an ``InvalidInputError`` naming it.
+    Emotions are lower-cased and common spellings mapped to ``EMOTIONS`` (happy -> happiness, ...); any other
+    label (a dataset's "others", "repression") is kept as it is and can only count as a wrong name.
     """
     import pandas as pd
 
     from microcue.errors import InputNotFoundError, InvalidInputError
-    from microcue.signals.emotions import EMOTIONS
+    from microcue.signals.emotions import EMOTION_ALIASES
 
     path = Path(path)
     if not path.is_file():
@@ -71,13 +78,13 @@ def read_truth(path: str | Path, participant: str | None = None) -> list[dict]:
         if not (math.isfinite(onset) and math.isfinite(offset)) or offset <= onset:
             raise InvalidInputError(f"{where}: offset_s ({offset}) must come after onset_s ({onset})")
         kind = str(r["kind"]).strip().lower()
+        kind = KIND_ALIASES.get(kind.replace("_", "-").replace(" ", "-"), kind)
         if kind not in KINDS:
             raise InvalidInputError(f"{where}: kind {r['kind']!r} is not one of {', '.join(KINDS)}")
         emo = r.get("emotion")
         emo = None if emo is None or (isinstance(emo, float) and math.isnan(emo)) or str(emo).strip() == "" else (
             str(emo).strip().lower())
-        if emo is not None and emo not in EMOTIONS + ("unclear",):
-            raise InvalidInputError(f"{where}: emotion {emo!r} is not one of {', '.join(EMOTIONS)}, unclear")
+        emo = EMOTION_ALIASES.get(emo, emo) if emo is not None else None
         apex = r.get("apex_s")
         apex = None if apex is None or (isinstance(apex, float) and math.isnan(apex)) else apex
         if apex is not None:
@@ -85,8 +92,6 @@ def read_truth(path: str | Path, participant: str | None = None) -> list[dict]:
                 apex = float(apex)
             except (TypeError, ValueError):
                 raise InvalidInputError(f"{where}: apex_s must be a number, got {apex!r}") from None
-            if not onset <= apex <= offset:
-                raise InvalidInputError(f"{where}: apex_s ({apex}) is not between onset_s and offset_s")
         rows.append({"onset_s": onset, "offset_s": offset, "kind": kind, "emotion": emo, "apex_s": apex,
                      "participant": r.get("participant")})
     return rows

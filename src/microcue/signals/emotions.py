@@ -26,6 +26,12 @@ from microcue.errors import InvalidInputError
 from microcue.signals.aus import AU_INDEX, AU_NAMES
 
 EMOTIONS: tuple[str, ...] = ("neutral", "anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise")
+EMOTION_ALIASES: dict[str, str] = {
+    "angry": "anger", "disgusted": "disgust", "afraid": "fear", "fearful": "fear", "scared": "fear",
+    "happy": "happiness", "joy": "happiness", "sad": "sadness", "surprised": "surprise", "calm": "neutral",
+    "neutral_calm": "neutral", "contemptuous": "contempt",
+}
+"""Other common spellings of the eight (FER2013, AffectNet, RAF-DB, rater files) and the emotion they mean."""
 
 NOT_IN_MODEL: tuple[str, ...] = ("au34",)
 """AU columns the emotion model does not read: AU34 (cheek puff) does not vary on the posed calibration photos
