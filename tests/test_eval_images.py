@@ -105,8 +105,13 @@ def test_jaffe_all_faces_found_and_clear_classes_recognised():
 def test_labels_take_common_spellings_and_refuse_unknown_ones(tmp_path):
     from microcue.evaluation.images import read_labels
 
-    (tmp_path / "labels.csv").write_text("path,label\na.png,Happy\nb.png,angry\nc.png, Sadness \nd.png,contempt\n")
+    # as a spreadsheet saves it: a byte-order mark and Windows line ends
+    (tmp_path / "labels.csv").write_bytes(b"\xef\xbb\xbfpath,label\r\na.png,Happy\r\nb.png,angry\r\nc.png, Sadness \r\n"
+                                          b"d.png,contempt\r\n")
     assert [lab for _, lab in read_labels(tmp_path / "labels.csv")] == ["happiness", "anger", "sadness", "contempt"]
+    (tmp_path / "photo.csv").write_bytes(b"\xff\xd8\xff\xe0 JFIF")
+    with pytest.raises(InvalidInputError, match="photo.csv: not a text CSV"):
+        read_labels(tmp_path / "photo.csv")
     (tmp_path / "bad.csv").write_text("path,label\na.png,happiness\nb.png,smirk\n")
     with pytest.raises(InvalidInputError, match=r"bad.csv row 3: label 'smirk' is not one of neutral, anger"):
         read_labels(tmp_path / "bad.csv")

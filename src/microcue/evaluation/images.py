@@ -17,6 +17,7 @@ A face that is not found counts as a wrong prediction (predicted label ``"no_fac
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -212,8 +213,12 @@ def read_labels(labels_csv: str | Path, *, root: str | Path | None = None) -> li
     if not csv_path.is_file():
         raise InputNotFoundError(f"labels file not found: {csv_path}")
     base = Path(root) if root is not None else csv_path.parent
+    try:
+        text = csv_path.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark is no column
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{csv_path}: not a text CSV (not UTF-8); expected columns path,label") from None
     rows: list[tuple[Path, str]] = []
-    with csv_path.open(newline="", encoding="utf-8") as fh:
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or not {"path", "label"} <= set(reader.fieldnames):
             raise InvalidInputError(f"{csv_path} must have a header with columns path,label; got {reader.fieldnames}")
