@@ -79,6 +79,14 @@ def test_unwritable_output(astronaut_mp4, tmp_path):
     assert_one_line_error(run_cli("analyze", astronaut_mp4.path, "-o", target, "-q"), str(target), "not writable")
 
 
+def test_output_path_that_is_a_file(astronaut_mp4, tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("keep me")
+    assert_one_line_error(run_cli("analyze", astronaut_mp4.path, "-o", target, "-q", "--no-store"), str(target),
+                          "is a file, not a folder")
+    assert target.read_text() == "keep me"
+
+
 def test_bad_role(astronaut_mp4, tmp_path):
     assert_one_line_error(run_cli("analyze", astronaut_mp4.path, "-o", tmp_path / "o", "--role", "left=boss"),
                           "role must be")

@@ -88,6 +88,8 @@ def write_json(path: str | Path, obj) -> Path:
 def ensure_writable_dir(path: str | Path) -> Path:
     """Create ``path`` if needed and check that files can be written in it (before any long work)."""
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: is a file, not a folder; choose an output folder with -o")
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".microcue-write-test"
