@@ -14,6 +14,10 @@ Scored:
                     of those 28 (nothing about the held-out performer is used);
   jaffe/shipped     the shipped calibration (fitted on all Taiwanese images) with the Taiwanese population
                     neutral; JAFFE is never used for fitting or tuning;
+  fused / stacking  still images as `eval images` reads them since the eleventh session: the AU model fused with the
+                    vendored expression CNN (CNN probabilities cached in bench/out/cnn_<set>.npz), with one weight
+                    (select_cnn_weight, bench/CNN_FUSION_DECLARED.md) and with the shipped per-class weights
+                    (fit_stack on out-of-fold probabilities, bench/STACK_DECLARED.md), nested like the rest;
   hand prototypes   the previous hand-set FACS prototype weights, for comparison.
   weak probes       the same nested fold models on each held-out photo moved to WEAK_TEST (0.5) of its change from
                     its performer's own neutral (a subtle version of the same expression; neutrals unchanged).
