@@ -181,16 +181,14 @@ def fuse_cnn(p_au: np.ndarray, p_cnn: np.ndarray, au_weight: float | np.ndarray,
     from microcue.faces.expression_cnn import CNN_CLASSES
 
     n, c = EMOTIONS.index("neutral"), EMOTIONS.index("contempt")
+    cnn_of = [CNN_CLASSES.index("neutral" if name == "contempt" else name) for name in EMOTIONS]
     weights = []
     for v in (au_weight, cnn_weight, bias):
         arr = np.broadcast_to(np.asarray(v, dtype=np.float64), (len(EMOTIONS),)).copy()
         arr[c] = arr[n]
         weights.append(arr)
     p_au = np.asarray(p_au, dtype=np.float64)
-    p_cnn = np.asarray(p_cnn, dtype=np.float64)
-    cnn8 = np.empty(p_au.shape)
-    for j, name in enumerate(EMOTIONS):
-        cnn8[..., j] = p_cnn[..., CNN_CLASSES.index("neutral" if name == "contempt" else name)]
+    cnn8 = np.asarray(p_cnn, dtype=np.float64)[..., cnn_of]  # the CNN's reading of each of the eight
     tiny = 1e-6
     s = weights[0] * np.log(np.clip(p_au, tiny, 1.0)) + weights[1] * np.log(np.clip(cnn8, tiny, 1.0)) + weights[2]
     s -= s.max(axis=-1, keepdims=True)
