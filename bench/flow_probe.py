@@ -1,6 +1,7 @@
 """Probe: would optical flow around the face find the injected episodes better than the AU signals? (diagnostic)
 
-    python bench/flow_probe.py extract --clips LIST --out bench/out/flow_v2    # LIST: "NAME PATH" per line
+    python bench/spotting.py list --version 2 --splits tune calib clean > LIST   # "NAME PATH" per line
+    python bench/flow_probe.py extract --clips LIST --out bench/out/flow_v2     # ~3 min on 2 cores
     python bench/flow_probe.py score --flow bench/out/flow_v2 --seed 10         # v2 tune: AUC against background
 
 `extract` runs the Face Landmarker (VIDEO mode) on every frame and, per frame, Farneback optical flow from the frame
@@ -20,6 +21,7 @@ import collections
 import glob
 import os
 import sys
+import warnings
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -126,7 +128,8 @@ def score(flow_dir: Path, seed: int) -> None:
         e = {}
         for sc in SCALES:
             m = np.stack([np.hypot(fl[f"fl{sc}_{r}_x"], fl[f"fl{sc}_{r}_y"]) for r in SCORED], 1)
-            with np.errstate(invalid="ignore"):
+            with warnings.catch_warnings():  # frames without a face (or before the earlier frame) are NaN rows
+                warnings.simplefilter("ignore", RuntimeWarning)
                 e[sc] = np.nanmax(m / np.nanquantile(m, 0.9, axis=0), 1)
         d = sig.set_index("time_s")[[a for a in AUS if a in sig.columns]]
         rise = (d - d.rolling(75, min_periods=10).median().shift(3)).clip(lower=0)
