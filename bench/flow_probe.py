@@ -1,7 +1,7 @@
 """Probe: would optical flow around the face find the injected episodes better than the AU signals? (diagnostic)
 
     python bench/spotting.py list --version 2 --splits tune calib clean > LIST   # "NAME PATH" per line
-    python bench/flow_probe.py extract --clips LIST --out bench/out/flow_v2     # ~3 min on 2 cores
+    python bench/flow_probe.py extract --clips LIST --out bench/out/flow_v2     # ~8 min on 2 cores (32 clips)
     python bench/flow_probe.py score --flow bench/out/flow_v2 --seed 10         # v2 tune: AUC against background
 
 `extract` runs the Face Landmarker (VIDEO mode) on every frame and, per frame, Farneback optical flow from the frame
