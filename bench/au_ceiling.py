@@ -1,9 +1,10 @@
 """How much of benchmark v2 could any spotter find in the AU rows? A ceiling, not a spotter (diagnostic).
 
-    python bench/au_ceiling.py                      # v2 tune + calib (~20 s from the benchmark caches)
+    python bench/au_ceiling.py                      # v2 tune + calib (~5 s from the benchmark caches)
     python bench/au_ceiling.py --splits tune --csv bench/out/au_ceiling.csv
     python bench/au_ceiling.py --flow bench/out/flow_v2   # + optical flow (bench/flow_probe.py extract) and both
-    python bench/au_ceiling.py --learned [--flow DIR]     # + a detector fitted on tune, one source left out (~10 s)
+    python bench/au_ceiling.py --learned au                # + a detector fitted on tune, one source left out (~10 s)
+    python bench/au_ceiling.py --flow DIR --learned au+bs+flow   # inputs: au, au+flow, au+bs, au+bs+flow (~25 s)
 
 Each injected clip of benchmark v2 has a clean rendering of the same source at the same source times (the clean
 split, 25 fps), so the part of an AU row that the injection added is known: ``effect(t) = injected(t) - clean(t)``
@@ -34,7 +35,8 @@ with ``--flow``, the 8 flow regions), each as its excursion in the talker's unit
 centred 0.5 s and its change over 0.12 s, plus the voice activity; fitted on the tune clips of three sources and
 applied to the calib clips and the clean rendering of the fourth (leave one source out). Per left-out source the
 threshold is the lowest one whose upward crossings on its clean rendering stay within the budget; an injected
-calib episode is reached when the score passes it anywhere in the truth window.
+calib episode is reached when the score passes it anywhere in the truth window. ``bs`` in its inputs adds the face
+model's own 52 outputs (kept by ``flow_probe.py extract``), each like an AU column.
 Results: docs/benchmarks.md, "Thirteenth session".
 """
 
@@ -203,11 +205,22 @@ LEARNED_COLUMNS = list(dict.fromkeys(
     COLUMNS + ["au05", "au07", "au07g", "au17", "au20", "au23", "au24", "au26", "mouth_open"]))
 
 
-def _window_features(t: np.ndarray, df: pd.DataFrame, sc: dict, flow: dict | None, fsc: dict | None) -> np.ndarray:
+def _blendshapes(flow_dir: Path, name: str, t: np.ndarray) -> dict[str, np.ndarray]:
+    """The Face Landmarker's blendshapes (``bs_*`` columns of flow_probe.py extract) at the times ``t``."""
+    fl = pd.read_parquet(flow_dir / f"v2_{name}.parquet").sort_values("time_s")
+    cols = [c for c in fl.columns if c.startswith("bs_") and c != "bs__neutral"]
+    if not cols:
+        raise SystemExit(f"{flow_dir}: no blendshapes; run flow_probe.py extract again (it keeps them now)")
+    return {c: np.interp(t, fl.time_s.to_numpy(), fl[c].fillna(0.0).to_numpy()) for c in cols}
+
+
+def _window_features(t: np.ndarray, df: pd.DataFrame, sc: dict, flow: dict | None, fsc: dict | None,
+                     bs: dict | None = None) -> np.ndarray:
     idx = pd.to_datetime(t, unit="s")
     out = []
-    for a in LEARNED_COLUMNS:
-        e = excursion(t, _col(df, a)) / sc[a]
+    rows = [(_col(df, a), sc[a]) for a in LEARNED_COLUMNS] + [(v, sc[c]) for c, v in (bs or {}).items()]
+    for x, scale in rows:
+        e = excursion(t, x) / scale
         w = pd.Series(e, index=idx).rolling("500ms", min_periods=1, center=True)
         out += [e, w.max().to_numpy(), w.mean().to_numpy(), e - np.interp(t - 0.12, t, e)]
     if flow is not None:
@@ -234,7 +247,8 @@ def _logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0):
     return lambda q: ((q - mu) / sd) @ w[:-1] + w[-1]
 
 
-def learned_curve(data: Path, flow_dir: Path | None, budgets=(1, 2, 4, 8)) -> dict:
+def learned_curve(data: Path, flow_dir: Path | None, budgets=(1, 2, 4, 8), *, use_flow: bool = True,
+                  blend: bool = False) -> dict:
     """Recall of calib episodes at each clean false-alarm budget (per minute) for the leave-one-source-out
     logistic detector (see the module doc)."""
     per: dict = {}
@@ -243,11 +257,14 @@ def learned_curve(data: Path, flow_dir: Path | None, budgets=(1, 2, 4, 8)) -> di
         t = clean.time_s.to_numpy()
         sc = {a: max(float(np.quantile(np.abs(excursion(t, _col(clean, a))[t > WARM_S]), 0.95)), 0.02)
               for a in LEARNED_COLUMNS}
-        fl = fsc = None
-        if flow_dir is not None:
+        fl = fsc = bs = None
+        if flow_dir is not None and use_flow:
             fl = _flow(flow_dir, f"{key}_25fps_clean", t)
             fsc = {r: max(float(np.quantile(v[t > WARM_S], 0.95)), 1e-3) for r, v in fl.items()}
-        per[key] = {"clean": (t, _window_features(t, clean, sc, fl, fsc))}
+        if blend:
+            bs = _blendshapes(flow_dir, f"{key}_25fps_clean", t)
+            sc |= {c: max(float(np.quantile(np.abs(excursion(t, v)[t > WARM_S]), 0.95)), 0.02) for c, v in bs.items()}
+        per[key] = {"clean": (t, _window_features(t, clean, sc, fl, fsc, bs))}
         for split in ("tune", "calib"):
             for k, fps, seed in spotting.clips(split):
                 if k != key:
@@ -255,12 +272,13 @@ def learned_curve(data: Path, flow_dir: Path | None, budgets=(1, 2, 4, 8)) -> di
                 df, truth_path, _ = spotting.signals_for(k, fps, seed, data)
                 df = df.sort_values("time_s")
                 ti = df.time_s.to_numpy()
-                fi = _flow(flow_dir, f"{k}_{fps}fps_s{seed}", ti) if flow_dir is not None else None
+                fi = _flow(flow_dir, f"{k}_{fps}fps_s{seed}", ti) if fl is not None else None
+                bi = _blendshapes(flow_dir, f"{k}_{fps}fps_s{seed}", ti) if blend else None
                 truth = pd.read_csv(truth_path)
                 y = np.zeros(len(ti))
                 for tr in truth.itertuples():
                     y[(ti >= tr.onset_s) & (ti <= tr.offset_s)] = 1.0
-                per[key].setdefault(split, []).append((ti, _window_features(ti, df, sc, fi, fsc), y, truth))
+                per[key].setdefault(split, []).append((ti, _window_features(ti, df, sc, fi, fsc, bi), y, truth))
     reached, n = dict.fromkeys(budgets, 0), 0
     for held in inject.TUNE_SOURCES:
         train = [c for k in inject.TUNE_SOURCES if k != held for c in per[k]["tune"]]
@@ -291,8 +309,12 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=inject.DEFAULT_DATA)
     ap.add_argument("--csv", type=Path, help="also write the per-episode rows here")
     ap.add_argument("--flow", type=Path, help="flow_probe.py extract output: also the flow's curves")
-    ap.add_argument("--learned", action="store_true", help="also the leave-one-source-out logistic detector")
+    ap.add_argument("--learned", choices=("au", "au+flow", "au+bs", "au+bs+flow"),
+                    help="also the leave-one-source-out logistic detector over these inputs (bs: the face model's "
+                    "52 blendshapes; flow and bs are read from --flow DIR)")
     a = ap.parse_args()
+    if a.learned and a.learned != "au" and not a.flow:
+        ap.error(f"--learned {a.learned} needs --flow DIR (flow_probe.py extract keeps the flow and the blendshapes)")
     splits = [s for s in a.splits.split(",") if s]
     if "heldout" in splits:
         ap.error("held-out seeds are scored once per declared change, not explored: use tune and calib")
@@ -321,8 +343,9 @@ def main() -> None:
                 print(f"{k:5.2f} {res['crossings'][k] / res['minutes']:21.2f} {res['reach'][k] / res['n']:8.3f} "
                       f"{res['beyond'][k] / res['n']:14.3f}")
     if a.learned:
-        res = learned_curve(a.data, a.flow)
-        label = "AU rows and flow" if a.flow else "AU rows"
+        res = learned_curve(a.data, a.flow, use_flow="flow" in a.learned, blend="bs" in a.learned)
+        label = {"au": "AU rows", "au+flow": "AU rows and flow", "au+bs": "AU rows and the 52 blendshapes",
+                 "au+bs+flow": "AU rows, the 52 blendshapes and flow"}[a.learned]
         print(f"\nlogistic window detector over the {label}, one source left out ({res.pop('n')} calib episodes):")
         for b, v in res.items():
             print(f"  within {b} clean false alarms /min: {v:.3f} reached")

@@ -7,11 +7,11 @@
 `extract` runs the Face Landmarker (VIDEO mode) on every frame and, per frame, Farneback optical flow from the frame
 80 ms and 300 ms earlier, in a face crop scaled to an inter-ocular distance of 40 px, averaged at the landmarks of 9
 regions (brows, glabella, nose wings, mouth corners, lips, chin; the eyes are measured but not scored: blinks) minus
-the flow at the nose bridge (head translation). `score` compares, per injected episode of benchmark v2, the largest
-flow magnitude in [onset, offset + 0.1 s] (in units of each region's 0.9-quantile over the clip) with the same
-maximum over random 0.3 s windows away from every injection, and does the same for the AU signal rows (rise above a
-trailing 3 s median, in units of its 0.9-quantile). A diagnostic, not part of microcue: results in
-docs/benchmarks.md ("Twelfth session").
+the flow at the nose bridge (head translation); it also keeps the Face Landmarker's 52 blendshapes (``bs_NAME``).
+`score` compares, per injected episode of benchmark v2, the largest flow magnitude in [onset, offset + 0.1 s] (in
+units of each region's 0.9-quantile over the clip) with the same maximum over random 0.3 s windows away from every
+injection, and does the same for the AU signal rows (rise above a trailing 3 s median, in units of its
+0.9-quantile). A diagnostic, not part of microcue: results in docs/benchmarks.md ("Twelfth session").
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ def extract_one(job: tuple[str, str, str]) -> str:
     if os.path.exists(dst):
         return name
     opts = vision.FaceLandmarkerOptions(base_options=BaseOptions(model_asset_path=MODEL),
-                                        running_mode=vision.RunningMode.VIDEO, num_faces=1)
+                                        running_mode=vision.RunningMode.VIDEO, num_faces=1,
+                                        output_face_blendshapes=True)
     lm = vision.FaceLandmarker.create_from_options(opts)
     hist: collections.deque = collections.deque()
     rows = []
@@ -98,6 +99,8 @@ def extract_one(job: tuple[str, str, str]) -> str:
                 hh, ww = rgb.shape[:2]
                 pts = np.array([(p.x * ww, p.y * hh) for p in r.face_landmarks[0]])
                 grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+                for c in r.face_blendshapes[0]:  # the face model's own 52 outputs (bench/au_ceiling.py --learned)
+                    row[f"bs_{c.category_name}"] = float(c.score)
                 for sc, d in SCALES.items():
                     prev = [x for x in hist if x[0] <= t - d + 0.01]  # the newest frame at least d earlier
                     if prev and t - prev[-1][0] <= d + 0.1:
