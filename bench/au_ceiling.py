@@ -26,17 +26,20 @@ boundaries), and *beyond chance* when the clean rendering does not pass ``k`` th
 so the recall it gives at a false-alarm rate is an upper bound for spotters that threshold these AU rows one column
 at a time against the talker's own movement.
 
-With ``--flow DIR`` (``bench/flow_probe.py extract`` over the tune, calib and clean clips) the same curve for the
-flow magnitude over 80 ms at the face regions each kind moves (in units of the talker's own 0.95-quantile on the
-clean rendering), and for the two together (the larger of the AU and the flow value at each frame).
+With ``--flow DIR`` (``bench/flow_probe.py extract`` over the tune, calib and clean clips) the second measure for
+the face model's own blendshapes that each kind moves (the outputs before microcue's AU read-out), and the same
+curve for the flow magnitude over 80 ms at the face regions each kind moves (in units of the talker's own
+0.95-quantile on the clean rendering), and for the two together (the larger of the AU and the flow value at each
+frame).
 
 With ``--learned``, a detector that combines the columns: a logistic regression per frame over 26 AU columns (and,
-with ``--flow``, the 8 flow regions), each as its excursion in the talker's units, its maximum and mean over the
-centred 0.5 s and its change over 0.12 s, plus the voice activity; fitted on the tune clips of three sources and
-applied to the calib clips and the clean rendering of the fourth (leave one source out). Per left-out source the
-threshold is the lowest one whose upward crossings on its clean rendering stay within the budget; an injected
-calib episode is reached when the score passes it anywhere in the truth window. ``bs`` in its inputs adds the face
-model's own 52 outputs (kept by ``flow_probe.py extract``), each like an AU column.
+with ``flow`` in its inputs, the 8 flow regions), each as its excursion in the talker's units, its maximum and mean
+over the centred 0.5 s and its change over 0.12 s, plus the voice activity; fitted on the tune clips of three
+sources and applied to the calib clips and the clean rendering of the fourth (leave one source out). Per left-out
+source the threshold is the lowest one whose upward crossings on its clean rendering stay within the budget; an
+injected calib episode is reached when the score passes it anywhere in the truth window. ``bs`` in its inputs adds
+the face model's own 52 outputs (kept by ``flow_probe.py extract``), each like an AU column.
+
 Results: docs/benchmarks.md, "Thirteenth session".
 """
 
@@ -74,6 +77,14 @@ REGIONS = {  # flow_probe.py's regions each injected kind moves
     "nose_wrinkle": ["nose_w", "ulip", "glab"],
 }
 FLOW_COLUMNS = sorted({r for v in REGIONS.values() for r in v})
+BLENDSHAPES = {  # the face model's outputs each injected kind moves (``--flow DIR``: "by blendshape" table)
+    "smile": ["bs_mouthSmileLeft", "bs_mouthSmileRight", "bs_cheekSquintLeft", "bs_cheekSquintRight"],
+    "smirk": ["bs_mouthSmileLeft", "bs_mouthSmileRight", "bs_mouthDimpleLeft", "bs_mouthDimpleRight"],
+    "frown": ["bs_mouthFrownLeft", "bs_mouthFrownRight"],
+    "brow_lower": ["bs_browDownLeft", "bs_browDownRight"],
+    "brow_raise": ["bs_browInnerUp", "bs_browOuterUpLeft", "bs_browOuterUpRight"],
+    "nose_wrinkle": ["bs_noseSneerLeft", "bs_noseSneerRight", "bs_mouthUpperUpLeft", "bs_mouthUpperUpRight"],
+}
 
 
 def excursion(t: np.ndarray, v: np.ndarray, window_s: float = 3.0) -> np.ndarray:
@@ -152,6 +163,30 @@ def _flow(flow_dir: Path, name: str, t: np.ndarray) -> dict[str, np.ndarray]:
         m = np.hypot(fl[f"flS_{r}_x"], fl[f"flS_{r}_y"]).fillna(0.0).to_numpy()
         out[r] = np.interp(t, fl.time_s.to_numpy(), m)
     return out
+
+
+def blendshape_table(splits: list[str], data: Path, flow_dir: Path) -> pd.DataFrame:
+    """Per injected episode: whether its effect on the blendshapes its kind moves passes the talker's own
+    0.95-quantile movement of that blendshape (as ``above_own`` does for the AU columns), and which one did most."""
+    rows = []
+    for split in splits:
+        for key, fps, seed in spotting.clips(split):
+            df, truth_path, _ = spotting.signals_for(key, fps, seed, data)
+            t = df.sort_values("time_s").time_s.to_numpy()
+            ct = spotting.signals_for(key, 25, None, data)[0].sort_values("time_s").time_s.to_numpy()
+            bi = _blendshapes(flow_dir, f"{key}_{fps}fps_s{seed}", t)
+            bc = _blendshapes(flow_dir, f"{key}_25fps_clean", ct)
+            own = {c: max(float(np.quantile(np.abs(excursion(ct, v)[ct > WARM_S]), 0.95)), 0.02) for c, v in bc.items()}
+            for tr in pd.read_csv(truth_path).itertuples():
+                m = (t >= tr.onset_s) & (t <= tr.offset_s)
+                if not m.any():
+                    continue
+                ratio = {c: float((bi[c] - np.interp(t, ct, bc[c]))[m].max()) / own[c]
+                         for c in BLENDSHAPES[tr.inj_kind]}
+                best = max(ratio, key=ratio.get)
+                rows.append({"kind": tr.inj_kind, "amplitude": tr.amplitude, "above_own_bs": ratio[best] > 1.0,
+                             "blendshape": best[3:]})
+    return pd.DataFrame(rows)
 
 
 def flow_curves(splits: list[str], data: Path, flow_dir: Path) -> dict:
@@ -335,6 +370,16 @@ def main() -> None:
         print(f"{k:5.2f} {clean['crossings'][k] / clean['minutes']:21.2f} {r[f'reach_{k}'].mean():8.3f} "
               f"{r[f'beyond_{k}'].mean():14.3f}")
     if a.flow:
+        b = blendshape_table(splits, a.data, a.flow)
+        b["above_own_au"] = r["above_own"].to_numpy()
+        print("\nabove the talker's own movement, AU columns against the face model's blendshapes:")
+        for col in ("kind", "amplitude"):
+            print(b.groupby(col).agg(n=("kind", "size"), au=("above_own_au", "mean"),
+                                     blendshape=("above_own_bs", "mean")).round(3).to_string(), "\n")
+        print(f"all: AU {b.above_own_au.mean():.3f}, blendshape {b.above_own_bs.mean():.3f}; the blendshape that "
+              "passed most, per kind: " + "; ".join(
+                  f"{k} {g[g.above_own_bs].blendshape.value_counts().idxmax()}"
+                  for k, g in b.groupby("kind") if g.above_own_bs.any()))
         for w, res in flow_curves(splits, a.data, a.flow).items():
             label = "flow over 80 ms alone" if w == "flow" else "AU rows and flow together (the larger)"
             print(f"\n{label} ({res['n']} episodes):")
