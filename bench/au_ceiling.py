@@ -19,7 +19,7 @@ geometric twin; brow raise: AU1, AU2; nose wrinkle: AU9, AU10):
 
 Then an operating curve for a detector that knows more than any online spotter can: each AU's excursion in units of
 that talker's own 0.95-quantile excursion (measured on the clean rendering in advance), a threshold ``k`` on it;
-false alarms are the upward crossings of the largest of all 17 columns per minute on the clean renderings (after
+false alarms are the upward crossings of the largest of all 13 columns per minute on the clean renderings (after
 8 s; they include the sources' own expressions, as the benchmark's clean false alarms do), and an injected episode
 counts as reached when any of its kind's columns passes ``k`` anywhere inside its truth window (no IoU, no
 boundaries), and *beyond chance* when the clean rendering does not pass ``k`` there too. Both favour the detector,
@@ -32,13 +32,14 @@ curve for the flow magnitude over 80 ms at the face regions each kind moves (in 
 0.95-quantile on the clean rendering), and for the two together (the larger of the AU and the flow value at each
 frame).
 
-With ``--learned``, a detector that combines the columns: a logistic regression per frame over 26 AU columns (and,
-with ``flow`` in its inputs, the 8 flow regions), each as its excursion in the talker's units, its maximum and mean
-over the centred 0.5 s and its change over 0.12 s, plus the voice activity; fitted on the tune clips of three
-sources and applied to the calib clips and the clean rendering of the fourth (leave one source out). Per left-out
-source the threshold is the lowest one whose upward crossings on its clean rendering stay within the budget; an
-injected calib episode is reached when the score passes it anywhere in the truth window. ``bs`` in its inputs adds
-the face model's own 52 outputs (kept by ``flow_probe.py extract``), each like an AU column.
+With ``--learned``, a detector that combines the columns: a logistic regression per frame over 21 AU columns and the
+lip gap (and, with ``flow`` in its inputs, the 7 flow regions), each as its excursion in the talker's units, its
+maximum and mean over the centred 0.5 s and its change over 0.12 s, plus the voice activity; fitted on the tune
+clips of three sources and applied to the calib clips and the clean rendering of the fourth (leave one source out).
+Per left-out source the threshold is the lowest one whose upward crossings on its clean rendering stay within the
+budget; an injected calib episode is reached when the score passes it anywhere in the truth window. ``bs`` in its
+inputs adds the face model's own blendshapes (kept by ``flow_probe.py extract``; the 51 movements, its ``_neutral``
+score left out), each like an AU column.
 
 Results: docs/benchmarks.md, "Thirteenth session".
 """
@@ -66,7 +67,7 @@ AUS = {
     "nose_wrinkle": ["au09", "au10"],
 }
 COLUMNS = sorted({a for v in AUS.values() for a in v})
-WARM_S = 8.0  # benchmark v2's first injection is after 8 s (inject.FIRST_S_V2)
+WARM_S = inject.FIRST_S_V2  # benchmark v2: nothing is injected before 8 s
 KS = (1.5, 2.0, 2.25, 2.5, 3.0, 4.0, 6.0, 8.0, 12.0)
 REGIONS = {  # flow_probe.py's regions each injected kind moves
     "smile": ["mc_l", "mc_r"],
@@ -243,7 +244,7 @@ LEARNED_COLUMNS = list(dict.fromkeys(
 def _blendshapes(flow_dir: Path, name: str, t: np.ndarray) -> dict[str, np.ndarray]:
     """The Face Landmarker's blendshapes (``bs_*`` columns of flow_probe.py extract) at the times ``t``."""
     fl = pd.read_parquet(flow_dir / f"v2_{name}.parquet").sort_values("time_s")
-    cols = [c for c in fl.columns if c.startswith("bs_") and c != "bs__neutral"]
+    cols = [c for c in fl.columns if c.startswith("bs_") and c != "bs__neutral"]  # movements, not "neutral"
     if not cols:
         raise SystemExit(f"{flow_dir}: no blendshapes; run flow_probe.py extract again (it keeps them now)")
     return {c: np.interp(t, fl.time_s.to_numpy(), fl[c].fillna(0.0).to_numpy()) for c in cols}
@@ -346,7 +347,7 @@ def main() -> None:
     ap.add_argument("--flow", type=Path, help="flow_probe.py extract output: also the flow's curves")
     ap.add_argument("--learned", choices=("au", "au+flow", "au+bs", "au+bs+flow"),
                     help="also the leave-one-source-out logistic detector over these inputs (bs: the face model's "
-                    "52 blendshapes; flow and bs are read from --flow DIR)")
+                    "blendshapes; flow and bs are read from --flow DIR)")
     a = ap.parse_args()
     if a.learned and a.learned != "au" and not a.flow:
         ap.error(f"--learned {a.learned} needs --flow DIR (flow_probe.py extract keeps the flow and the blendshapes)")
@@ -389,8 +390,8 @@ def main() -> None:
                       f"{res['beyond'][k] / res['n']:14.3f}")
     if a.learned:
         res = learned_curve(a.data, a.flow, use_flow="flow" in a.learned, blend="bs" in a.learned)
-        label = {"au": "AU rows", "au+flow": "AU rows and flow", "au+bs": "AU rows and the 52 blendshapes",
-                 "au+bs+flow": "AU rows, the 52 blendshapes and flow"}[a.learned]
+        label = {"au": "AU rows", "au+flow": "AU rows and flow", "au+bs": "AU rows and the blendshapes",
+                 "au+bs+flow": "AU rows, the blendshapes and flow"}[a.learned]
         print(f"\nlogistic window detector over the {label}, one source left out ({res.pop('n')} calib episodes):")
         for b, v in res.items():
             print(f"  within {b} clean false alarms /min: {v:.3f} reached")
