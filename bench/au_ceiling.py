@@ -98,10 +98,34 @@ def _col(df: pd.DataFrame, a: str) -> np.ndarray:
     return df[a].fillna(0.0).to_numpy(dtype=float)
 
 
-def scales(clean: pd.DataFrame) -> dict[str, float]:
-    """Each column's 0.95-quantile |excursion| in the clean rendering after the warm-up (at least 0.02)."""
+def _q95(x: np.ndarray, floor: float) -> float:
+    return max(float(np.quantile(x, 0.95)), floor)
+
+
+def own_scale(t: np.ndarray, v: np.ndarray) -> float:
+    """A talker's own movement of one row: its 0.95-quantile |excursion| after the warm-up (at least 0.02)."""
+    return _q95(np.abs(excursion(t, v)[t > WARM_S]), 0.02)
+
+
+def scales(clean: pd.DataFrame, columns=COLUMNS) -> dict[str, float]:
+    """Each column's own movement in the clean rendering."""
     t = clean.time_s.to_numpy()
-    return {a: max(float(np.quantile(np.abs(excursion(t, _col(clean, a))[t > WARM_S]), 0.95)), 0.02) for a in COLUMNS}
+    return {a: own_scale(t, _col(clean, a)) for a in columns}
+
+
+def rises(t: np.ndarray, df: pd.DataFrame, sc: dict[str, float]) -> dict[str, np.ndarray]:
+    """Each column's rise above its trailing median, in units of the talker's own movement."""
+    return {a: np.maximum(excursion(t, _col(df, a)), 0) / sc[a] for a in sc}
+
+
+def _crossings(z: np.ndarray, k: float) -> int:
+    """Upward crossings of ``k``."""
+    return int(np.sum((z[1:] > k) & (z[:-1] <= k)))
+
+
+def _minutes(t: np.ndarray) -> float:
+    """Minutes of rows after the warm-up."""
+    return (t[t > WARM_S][-1] - t[t > WARM_S][0]) / 60.0
 
 
 def episodes(splits: list[str], data: Path) -> tuple[pd.DataFrame, dict]:
@@ -113,10 +137,10 @@ def episodes(splits: list[str], data: Path) -> tuple[pd.DataFrame, dict]:
         clean = spotting.signals_for(key, 25, None, data)[0].sort_values("time_s")
         sc = scales(clean)
         t = clean.time_s.to_numpy()
-        z = np.stack([np.maximum(excursion(t, _col(clean, a)), 0) / sc[a] for a in COLUMNS], 1)[t > WARM_S].max(1)
-        minutes += (t[t > WARM_S][-1] - t[t > WARM_S][0]) / 60.0
+        z = np.stack(list(rises(t, clean, sc).values()), 1)[t > WARM_S].max(1)
+        minutes += _minutes(t)
         for k in KS:
-            crossings[k] += int(np.sum((z[1:] > k) & (z[:-1] <= k)))
+            crossings[k] += _crossings(z, k)
         clean_cache[key] = (clean, sc)
     for split in splits:
         for key, fps, seed in spotting.clips(split):
@@ -133,7 +157,7 @@ def episodes(splits: list[str], data: Path) -> tuple[pd.DataFrame, dict]:
                 c = np.interp(t, clean.time_s.to_numpy(), _col(clean, a))
                 x = _col(df, a)
                 eff = x - c
-                noise = max(float(np.quantile(np.abs(eff[~near & (t > WARM_S)]), 0.95)), 0.02)
+                noise = _q95(np.abs(eff[~near & (t > WARM_S)]), 0.02)
                 per[a] = (eff, noise, np.maximum(excursion(t, x), 0) / sc[a], np.maximum(excursion(t, c), 0) / sc[a])
             for tr in truth.itertuples():
                 m = (t >= tr.onset_s) & (t <= tr.offset_s)
@@ -177,7 +201,7 @@ def blendshape_table(splits: list[str], data: Path, flow_dir: Path) -> pd.DataFr
             ct = spotting.signals_for(key, 25, None, data)[0].sort_values("time_s").time_s.to_numpy()
             bi = _blendshapes(flow_dir, f"{key}_{fps}fps_s{seed}", t)
             bc = _blendshapes(flow_dir, f"{key}_25fps_clean", ct)
-            own = {c: max(float(np.quantile(np.abs(excursion(ct, v)[ct > WARM_S]), 0.95)), 0.02) for c, v in bc.items()}
+            own = {c: own_scale(ct, v) for c, v in bc.items()}
             for tr in pd.read_csv(truth_path).itertuples():
                 m = (t >= tr.onset_s) & (t <= tr.offset_s)
                 if not m.any():
@@ -199,25 +223,25 @@ def flow_curves(splits: list[str], data: Path, flow_dir: Path) -> dict:
         clean = spotting.signals_for(key, 25, None, data)[0].sort_values("time_s")
         t = clean.time_s.to_numpy()
         fz = _flow(flow_dir, f"{key}_25fps_clean", t)
-        fsc = {r: max(float(np.quantile(v[t > WARM_S], 0.95)), 1e-3) for r, v in fz.items()}
+        fsc = {r: _q95(v[t > WARM_S], 1e-3) for r, v in fz.items()}
         sc = scales(clean)
-        za = np.stack([np.maximum(excursion(t, _col(clean, a)), 0) / sc[a] for a in COLUMNS], 1).max(1)
+        za_cols = rises(t, clean, sc)
+        za = np.stack(list(za_cols.values()), 1).max(1)
         zf = np.stack([fz[r] / fsc[r] for r in FLOW_COLUMNS], 1).max(1)
         m = t > WARM_S
-        minutes += (t[m][-1] - t[m][0]) / 60.0
+        minutes += _minutes(t)
         for w, z in (("flow", zf[m]), ("both", np.maximum(za, zf)[m])):
             for k in KS:
-                res[w]["crossings"][k] += int(np.sum((z[1:] > k) & (z[:-1] <= k)))
-        ref[key] = (clean, sc, fsc)
+                res[w]["crossings"][k] += _crossings(z, k)
+        ref[key] = (t, sc, fsc, fz, za_cols)
     for split in splits:
         for key, fps, seed in spotting.clips(split):
             df, truth_path, _ = spotting.signals_for(key, fps, seed, data)
             df = df.sort_values("time_s")
-            clean, sc, fsc = ref[key]
+            ct, sc, fsc, fzc, zac = ref[key]
             t = df.time_s.to_numpy()
             fz = _flow(flow_dir, f"{key}_{fps}fps_s{seed}", t)
-            ct = clean.time_s.to_numpy()
-            fzc = _flow(flow_dir, f"{key}_25fps_clean", ct)
+            za = rises(t, df, sc)
             for tr in pd.read_csv(truth_path).itertuples():
                 m = (t >= tr.onset_s) & (t <= tr.offset_s + 0.1)
                 mc = (ct >= tr.onset_s) & (ct <= tr.offset_s + 0.1)
@@ -226,8 +250,8 @@ def flow_curves(splits: list[str], data: Path, flow_dir: Path) -> dict:
                 n += 1
                 vf = max(fz[r][m].max() / fsc[r] for r in REGIONS[tr.inj_kind])
                 vfc = max(fzc[r][mc].max() / fsc[r] for r in REGIONS[tr.inj_kind]) if mc.any() else 0.0
-                va = max((np.maximum(excursion(t, _col(df, a)), 0) / sc[a])[m].max() for a in AUS[tr.inj_kind])
-                vac = max((np.maximum(excursion(ct, _col(clean, a)), 0) / sc[a])[mc].max() for a in AUS[tr.inj_kind])
+                va = max(za[a][m].max() for a in AUS[tr.inj_kind])
+                vac = max(zac[a][mc].max() for a in AUS[tr.inj_kind])
                 for w, v, vc in (("flow", vf, vfc), ("both", max(vf, va), max(vfc, vac))):
                     for k in KS:
                         res[w]["reach"][k] += v > k
@@ -291,15 +315,14 @@ def learned_curve(data: Path, flow_dir: Path | None, budgets=(1, 2, 4, 8), *, us
     for key in inject.TUNE_SOURCES:
         clean = spotting.signals_for(key, 25, None, data)[0].sort_values("time_s")
         t = clean.time_s.to_numpy()
-        sc = {a: max(float(np.quantile(np.abs(excursion(t, _col(clean, a))[t > WARM_S]), 0.95)), 0.02)
-              for a in LEARNED_COLUMNS}
+        sc = scales(clean, LEARNED_COLUMNS)
         fl = fsc = bs = None
         if flow_dir is not None and use_flow:
             fl = _flow(flow_dir, f"{key}_25fps_clean", t)
-            fsc = {r: max(float(np.quantile(v[t > WARM_S], 0.95)), 1e-3) for r, v in fl.items()}
+            fsc = {r: _q95(v[t > WARM_S], 1e-3) for r, v in fl.items()}
         if blend:
             bs = _blendshapes(flow_dir, f"{key}_25fps_clean", t)
-            sc |= {c: max(float(np.quantile(np.abs(excursion(t, v)[t > WARM_S]), 0.95)), 0.02) for c, v in bs.items()}
+            sc |= {c: own_scale(t, v) for c, v in bs.items()}
         per[key] = {"clean": (t, _window_features(t, clean, sc, fl, fsc, bs))}
         for split in ("tune", "calib"):
             for k, fps, seed in spotting.clips(split):
@@ -321,7 +344,7 @@ def learned_curve(data: Path, flow_dir: Path | None, budgets=(1, 2, 4, 8), *, us
         model = _logistic(np.vstack([c[1] for c in train]), np.concatenate([c[2] for c in train]))
         tc, xc = per[held]["clean"]
         zc = model(xc)[tc > WARM_S]
-        minutes = (tc[tc > WARM_S][-1] - tc[tc > WARM_S][0]) / 60.0
+        minutes = _minutes(tc)
         peaks = []
         for ti, xi, _, truth in per[held]["calib"]:
             s = model(xi)
@@ -331,8 +354,7 @@ def learned_curve(data: Path, flow_dir: Path | None, budgets=(1, 2, 4, 8), *, us
         for b in budgets:
             th = np.inf
             for cand in np.unique(np.round(zc, 3))[::-1]:  # from the top down, while within the budget
-                above = zc > cand
-                if np.sum(above[1:] & ~above[:-1]) / minutes > b:
+                if _crossings(zc, cand) / minutes > b:
                     break
                 th = cand
             reached[b] += int(np.sum(peaks > th))
