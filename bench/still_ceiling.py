@@ -115,7 +115,8 @@ def blocks(name: str) -> dict[str, np.ndarray]:
     if net.exists():
         out["net"] = np.log(np.clip(np.load(net)["p"], 1e-6, 1.0))
     out["y"] = np.array([acc.CLASSES7.index(c) for c in d["labels"]])
-    out["group"] = np.array([Path(str(p)).name[:2] for p in d["paths"]])  # performer (Taiwanese) / woman (JAFFE)
+    # both sets' file names start with the person: performer (Taiwanese), woman (JAFFE, e.g. KA.AN2.40.jpg)
+    out["group"] = np.array([acc.performer_of(str(p)) for p in d["paths"]])
     return out
 
 
@@ -155,12 +156,12 @@ def per_class(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
 
 
 def part1(tw: dict[str, np.ndarray], quick: bool) -> dict:
-    rows, best = [], None
+    rows, best, grid = [], None, learners(quick)
     for set_name, keys in FEATURE_SETS.items():
         if (quick and set_name not in QUICK_SETS) or not all(k in tw for k in keys):
             continue
         x = stack(tw, keys)
-        for learner, make in learners(quick).items():
+        for learner, make in grid.items():
             if "lm" in keys and learner == "boosted trees":
                 continue  # 1,434 columns: too slow here, and the linear rows say enough
             t0 = time.time()
